@@ -1,0 +1,33 @@
+# ddd-workflow: how similarly do neural networks err, image by image?
+# Run: snakemake --cores all            (embedded default: config.yaml)
+#      snakemake --cores all --configfile config/<study>.yaml   (replaces config.yaml)
+
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/datasets.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True
+
+
+onsuccess:
+    print_summaries()

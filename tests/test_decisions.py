@@ -1,0 +1,75 @@
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from ddd import correctness, decisions
+from tests.conftest import write_run
+
+
+def test_round_trip_keeps_schema_rows_and_metadata(tmp_path, rng):
+    labels = rng.integers(0, 5, 30)
+    predictions = rng.integers(0, 5, (4, 30))
+    path = write_run(tmp_path / "base-1.parquet", predictions, labels, "base-1", "base")
+    frame = decisions.read(path)
+    assert len(frame) == 4 * 30
+    assert frame["epoch"].tolist() == np.repeat(np.arange(4), 30).tolist()
+    assert frame["prediction"].to_numpy().reshape(4, 30).tolist() == predictions.tolist()
+    assert (frame["correct"] == (frame["label"] == frame["prediction"])).all()
+    assert pq.read_schema(path).remove_metadata() == decisions.SCHEMA
+    assert decisions.read_metadata(path)["condition"] == "base"
+    final = decisions.read(path, epoch=-1)
+    assert final["epoch"].unique().tolist() == [3]
+    assert final["prediction"].tolist() == predictions[-1].tolist()
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def test_validation_rejects_inconsistent_correct_column(tmp_path):
+    table = decisions.from_predictions(np.array([[0, 1]]), np.array([0, 0]))
+    broken = table.set_column(4, "correct", decisions.pa.array([True, True]))
+    with pytest.raises(decisions.DecisionTableError, match="correct disagrees"):
+        decisions.write(tmp_path / "x.parquet", broken, {"run": "a", "dataset": "d",
+                                                         "condition": "c", "instance": 1,
+                                                         "architecture": "z"})
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_metadata_and_corrupt_files_are_named(tmp_path):
+    table = decisions.from_predictions(np.array([[0, 1]]), np.array([0, 0]))
+    with pytest.raises(decisions.DecisionTableError, match="metadata lacks"):
+        decisions.write(tmp_path / "x.parquet", table, {"run": "a"})
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(decisions.DecisionTableError, match="corrupt.parquet"):
+        decisions.read(corrupt)
+    with pytest.raises(FileNotFoundError, match="missing.parquet"):
+        decisions.read(tmp_path / "missing.parquet")
+
+
+def test_empty_predictions_are_rejected():
+    with pytest.raises(decisions.DecisionTableError, match="empty"):
+        decisions.from_predictions(np.zeros((1, 0)), np.zeros(0))
+
+
+def test_final_epoch_lines_up_runs(tmp_path, rng):
+    labels = rng.integers(0, 3, 20)
+    paths = {}
+    for i, run in enumerate(["base-1", "lr-1", "lr-2"]):
+        preds = rng.integers(0, 3, (2 + i, 20))  # runs may have different epoch counts
+        paths[run] = write_run(tmp_path / f"{run}.parquet", preds, labels, run,
+                               run.split("-")[0], int(run[-1]))
+    runs, correct = correctness.final_epoch(paths)
+    assert runs["run"].tolist() == ["base-1", "lr-1", "lr-2"]
+    assert runs["epoch"].tolist() == [1, 2, 3]
+    assert correct.shape == (20, 4)
+    expected = decisions.read(paths["lr-2"], epoch=-1)["correct"].to_numpy()
+    assert (correct["lr-2"].to_numpy() == expected).all()
+    assert runs.loc[2, "accuracy"] == pytest.approx(expected.mean())
+
+
+def test_mismatched_image_ids_are_an_error_naming_both_files(tmp_path, rng):
+    labels = rng.integers(0, 3, 10)
+    a = write_run(tmp_path / "a-1.parquet", rng.integers(0, 3, (1, 10)), labels, "a-1", "a")
+    b = write_run(tmp_path / "b-1.parquet", rng.integers(0, 3, (1, 10)), labels, "b-1", "b",
+                  image_ids=np.arange(10) + 5)
+    with pytest.raises(correctness.MismatchError, match="b-1.parquet.*a-1.parquet"):
+        correctness.final_epoch({"a-1": a, "b-1": b})

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+from scipy.stats import binom
+
+from ddd import analysis, difficulty
+
+
+def test_histogram_counts_images_per_number_of_correct_runs():
+    correct = np.array([[1, 1, 0, 0, 1],
+                        [1, 0, 0, 1, 1],
+                        [1, 0, 0, 1, 0]], bool)
+    counts = difficulty.n_correct(correct)
+    assert counts.tolist() == [3, 1, 0, 2, 2]
+    hist = difficulty.histogram(counts, 3)
+    assert hist.tolist() == [1, 1, 2, 1]
+    assert hist.sum() == correct.shape[1]
+
+
+def test_binomial_reference_is_the_pmf():
+    pmf = difficulty.binomial_reference(13, 0.69)
+    assert pmf.sum() == pytest.approx(1.0)
+    assert pmf[13] == pytest.approx(0.69**13)
+    assert pmf[0] == pytest.approx(0.31**13)
+    assert np.allclose(pmf, binom.pmf(np.arange(14), 13, 0.69))
+
+
+def test_categories_and_shares_with_tolerance():
+    counts = np.array([0, 1, 2, 3, 4, 5, 5, 5])
+    strict = difficulty.categorise(counts, 5, 0)
+    assert difficulty.shares(strict) == pytest.approx(
+        {"impossible": 1 / 8, "in_between": 4 / 8, "trivial": 3 / 8})
+    loose = difficulty.categorise(counts, 5, 1)
+    assert difficulty.shares(loose) == pytest.approx(
+        {"impossible": 2 / 8, "in_between": 2 / 8, "trivial": 4 / 8})
+
+
+def test_tolerance_that_makes_categories_overlap_is_rejected():
+    with pytest.raises(ValueError, match="more than 2 runs"):
+        difficulty.categorise(np.array([0, 1, 2]), 2, 1)
+
+
+def test_difficulty_tables_on_a_dichotomous_matrix():
+    # 3 runs; 6 trivial images, 3 impossible, 1 in-between.
+    correct = np.zeros((3, 10), bool)
+    correct[:, :6] = True
+    correct[0, 9] = True
+    images, hist, shares = analysis.difficulty_tables(correct, np.arange(10), np.zeros(10),
+                                                      tolerance=1)
+    assert hist["images"].tolist() == [3, 1, 0, 6]
+    assert hist["observed"].sum() == pytest.approx(1.0)
+    assert hist["binomial"].sum() == pytest.approx(1.0)
+    assert hist["mean_accuracy"].iloc[0] == pytest.approx(19 / 30)
+    exact = shares[shares.tolerance == 0].set_index("category")["share"]
+    assert exact.to_dict() == pytest.approx({"impossible": 0.3, "in_between": 0.1,
+                                             "trivial": 0.6})
+    assert images["category"].tolist()[-2:] == ["impossible", "in_between"]
+    binomial = shares[shares.tolerance == 0].set_index("category")["binomial"]
+    assert binomial["trivial"] == pytest.approx((19 / 30) ** 3)

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+import torch
+
+from ddd import training
+from ddd.datasets import gaussian
+from ddd.models import ARCHITECTURES, build_model
+from ddd.study import Recipe
+
+torch.set_num_threads(1)
+
+
+def small_data():
+    sig = gaussian.sigmas(4, 1, 30)  # 4 well-separated classes
+    train = gaussian.make_split(0, 32, sig, 8, seed=0)
+    test = gaussian.make_split(1, 16, sig, 8, seed=0)
+
+    def batches(split):
+        return training.Batches(torch.from_numpy(split.images),
+                                torch.from_numpy(split.labels.astype(np.int64)))
+
+    return batches(train), batches(test)
+
+
+RECIPE = Recipe(architecture="tiny_resnet", epochs=3, batch_size=32, lr=0.05,
+                weight_decay=5e-4)
+
+
+def run(tmp_path, recipe=RECIPE, name="ckpt.pt"):
+    train, test = small_data()
+    return training.train(recipe, train, test, 4, tmp_path / name, "key")
+
+
+def test_learns_above_chance_and_records_every_epoch(tmp_path):
+    _, result = run(tmp_path)
+    assert result.predictions.shape == (4, 64)  # epoch 0 plus 3 epochs
+    accuracy = (result.predictions[-1] == np.repeat(np.arange(4), 16)).mean()
+    assert accuracy > 0.45  # chance is 0.25
+    assert [h["epoch"] for h in result.history] == [1, 2, 3]
+    assert all(h["seconds"] > 0 and np.isfinite(h["train_loss"]) for h in result.history)
+
+
+def test_same_seed_same_decisions_and_other_seed_differs(tmp_path):
+    _, a = run(tmp_path, name="a.pt")
+    _, b = run(tmp_path, name="b.pt")
+    _, c = run(tmp_path, Recipe(**{**RECIPE.__dict__, "init_seed": 1}), name="c.pt")
+    assert np.array_equal(a.predictions, b.predictions)
+    assert not np.array_equal(a.predictions, c.predictions)
+
+
+def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch):
+    _, uninterrupted = run(tmp_path, name="full.pt")
+    save = training._save_checkpoint
+
+    def save_then_die(path, key, epoch, *args):
+        save(path, key, epoch, *args)
+        if epoch == 2:
+            raise KeyboardInterrupt("killed after epoch 2")
+
+    monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, name="resume.pt")
+    monkeypatch.setattr(training, "_save_checkpoint", save)
+    assert (tmp_path / "resume.pt").exists()
+    _, resumed = run(tmp_path, name="resume.pt")
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
+    assert np.array_equal(resumed.predictions, uninterrupted.predictions)
+
+
+def test_checkpoint_of_another_configuration_is_ignored(tmp_path):
+    run(tmp_path, name="shared.pt")
+    train, test = small_data()
+    _, result = training.train(RECIPE, train, test, 4, tmp_path / "shared.pt", "other-key")
+    assert len(result.history) == 3  # trained from scratch, not resumed at epoch 3
+
+
+def test_half_splits_are_disjoint_stratified_halves():
+    labels = np.repeat(np.arange(5), 10)
+    a = training.subset_indices(labels, "half_a")
+    b = training.subset_indices(labels, "half_b")
+    assert len(np.intersect1d(a, b)) == 0
+    assert np.array_equal(np.sort(np.concatenate([a, b])), np.arange(50))
+    assert np.bincount(labels[a]).tolist() == [5] * 5
+    assert training.subset_indices(labels, "all").tolist() == list(range(50))
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_every_architecture_maps_images_to_class_logits(name):
+    model = build_model(name, 7, 16).eval()
+    with torch.no_grad():
+        assert model(torch.zeros(2, 3, 16, 16)).shape == (2, 7)
+
+
+def test_unknown_architecture_lists_valid_ones():
+    with pytest.raises(ValueError, match="valid: .*tiny_resnet"):
+        build_model("resnet19", 10, 16)

@@ -1,0 +1,55 @@
+"""Line up many runs' decision tables into one runs x images correctness matrix."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ddd import decisions
+
+
+class MismatchError(ValueError):
+    """Decision tables that do not cover the same images with the same labels."""
+
+
+def final_epoch(paths: Mapping[str, str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each run's final-epoch decisions.
+
+    Returns (runs, correct): runs has one row per run (run, condition, instance,
+    architecture, epoch, accuracy); correct is wide, indexed by image_id, with the label
+    and one bool column per run. Runs whose image ids or labels differ are an error that
+    names both files.
+    """
+    if not paths:
+        raise ValueError("no decision tables given")
+    rows, columns = [], {}
+    ref_path = ref = None
+    for run, path in paths.items():
+        meta = decisions.read_metadata(path)
+        table = decisions.read(path, epoch=-1)
+        if ref is None:
+            ref_path, ref = path, table
+        elif not np.array_equal(table["image_id"].to_numpy(), ref["image_id"].to_numpy()):
+            raise MismatchError(
+                f"{path} and {ref_path} cover different image ids ({len(table)} vs "
+                f"{len(ref)} images); every run of a study must be evaluated on the same "
+                f"images: rerun the older one")
+        elif not np.array_equal(table["label"].to_numpy(), ref["label"].to_numpy()):
+            raise MismatchError(f"{path} and {ref_path} disagree on image labels; were they "
+                                f"evaluated on the same dataset?")
+        columns[run] = table["correct"].to_numpy()
+        rows.append({"run": run, "condition": meta["condition"],
+                     "instance": int(meta["instance"]), "architecture": meta["architecture"],
+                     "epoch": int(table["epoch"].iloc[0]),
+                     "accuracy": float(columns[run].mean())})
+    correct = pd.DataFrame({"label": ref["label"].to_numpy(), **columns},
+                           index=pd.Index(ref["image_id"].to_numpy(), name="image_id"))
+    return pd.DataFrame(rows), correct
+
+
+def matrix(correct: pd.DataFrame, runs: list[str]) -> np.ndarray:
+    """The runs x images bool matrix for the given runs, in that order."""
+    return correct[runs].to_numpy(dtype=bool).T

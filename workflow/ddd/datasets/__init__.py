@@ -1,0 +1,1 @@
+"""Datasets as uint8 image arrays with stable image ids."""

@@ -1,0 +1,83 @@
+"""The on-disk dataset format: one .npz of uint8 images and int16 labels plus a JSON manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ddd.atomic import atomic_path, write_text
+
+SPLITS = ("train", "test")
+
+
+@dataclass(frozen=True)
+class ImageArrays:
+    """One split: images (N, 3, H, W) uint8 and labels (N,) int16; image id = row index."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.images.ndim != 4 or self.images.shape[1] != 3 or self.images.dtype != np.uint8:
+            raise ValueError(f"images must be uint8 (N, 3, H, W), got {self.images.dtype} "
+                             f"{self.images.shape}")
+        if self.labels.shape != (len(self.images),):
+            raise ValueError(f"labels must have shape ({len(self.images)},), "
+                             f"got {self.labels.shape}")
+        if len(self.images) == 0:
+            raise ValueError("empty split: the dataset has no images")
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save(path: str | os.PathLike, manifest_path: str | os.PathLike,
+         splits: dict[str, ImageArrays], info: dict) -> None:
+    """Write the splits to `path` (.npz) and a manifest with shapes, `info` and the checksum."""
+    arrays = {}
+    for name, split in splits.items():
+        arrays[f"{name}_images"] = split.images
+        arrays[f"{name}_labels"] = split.labels
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        checksum = sha256(tmp)
+    manifest = {
+        **info,
+        "file": Path(path).name,
+        "sha256": checksum,
+        "splits": {name: {"images": list(s.images.shape), "classes": int(s.labels.max()) + 1}
+                   for name, s in splits.items()},
+    }
+    write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+
+
+def load(path: str | os.PathLike, split: str, verify: bool = False,
+         manifest_path: str | os.PathLike | None = None) -> ImageArrays:
+    """Read one split; with `verify`, check the file against the manifest's checksum first."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"dataset file {path} does not exist: build it with `snakemake {path}`")
+    if verify:
+        manifest = json.loads(Path(manifest_path).read_text())
+        if sha256(path) != manifest["sha256"]:
+            raise ValueError(f"{path} does not match the checksum in {manifest_path}: "
+                             f"the file is corrupt; delete it and rerun the workflow")
+    try:
+        with np.load(path) as archive:
+            return ImageArrays(archive[f"{split}_images"], archive[f"{split}_labels"])
+    except KeyError as err:
+        raise ValueError(f"{path} has no split {split!r}; valid splits: {', '.join(SPLITS)}") \
+            from err

@@ -1,0 +1,133 @@
+"""The decision table: every model's decision on every evaluation image at every epoch.
+
+This is the contract between stages. One Parquet file per run, long format, sorted by
+(epoch, image_id); run metadata (dataset, condition, instance, architecture, seed, config
+hash, library versions) is stored as JSON in the file's key-value metadata under b"ddd".
+Pretrained models write the same table with a single epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ddd.atomic import atomic_path
+
+SCHEMA = pa.schema([
+    ("image_id", pa.int32()),
+    ("epoch", pa.int16()),
+    ("label", pa.int16()),
+    ("prediction", pa.int16()),
+    ("correct", pa.bool_()),
+])
+METADATA_KEY = b"ddd"
+REQUIRED_METADATA = ("run", "dataset", "condition", "instance", "architecture")
+
+
+class DecisionTableError(ValueError):
+    """A decision table that breaks the contract; the message names the file."""
+
+
+def from_predictions(predictions: np.ndarray, labels: np.ndarray,
+                     image_ids: np.ndarray | None = None,
+                     epochs: np.ndarray | None = None) -> pa.Table:
+    """Long table from a (epochs, images) prediction matrix and the images' labels."""
+    predictions = np.asarray(predictions)
+    n_epochs, n_images = predictions.shape
+    if n_images == 0 or n_epochs == 0:
+        raise DecisionTableError("no decisions: the prediction matrix is empty")
+    if image_ids is None:
+        image_ids = np.arange(n_images)
+    if epochs is None:
+        epochs = np.arange(n_epochs)
+    label_col = np.tile(np.asarray(labels, dtype=np.int16), n_epochs)
+    pred_col = predictions.astype(np.int16).ravel()
+    return pa.table({
+        "image_id": np.tile(np.asarray(image_ids, dtype=np.int32), n_epochs),
+        "epoch": np.repeat(np.asarray(epochs, dtype=np.int16), n_images),
+        "label": label_col,
+        "prediction": pred_col,
+        "correct": pred_col == label_col,
+    }, schema=SCHEMA)
+
+
+def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) -> None:
+    """Validate, attach metadata and write atomically (temp file, then rename)."""
+    missing = [key for key in REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise DecisionTableError(f"{path}: metadata lacks {missing}")
+    table = table.cast(SCHEMA).replace_schema_metadata(
+        {METADATA_KEY: json.dumps(metadata, sort_keys=True, default=str)})
+    validate(table, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=1 << 20)
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The run metadata stored in a decision table, without reading its rows."""
+    raw = _open(path).schema_arrow.metadata or {}
+    if METADATA_KEY not in raw:
+        raise DecisionTableError(f"{path}: no run metadata; was it written by ddd.decisions?")
+    return json.loads(raw[METADATA_KEY])
+
+
+def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
+    """Read and validate a decision table; `epoch=-1` keeps only the run's final epoch."""
+    parquet = _open(path)
+    table = parquet.read()
+    if table.schema.metadata is None or METADATA_KEY not in table.schema.metadata:
+        raise DecisionTableError(f"{path}: no run metadata; was it written by ddd.decisions?")
+    validate(table, path)
+    if epoch is not None:
+        epochs = table.column("epoch").to_numpy()
+        wanted = epochs.max() if epoch == -1 else epoch
+        if wanted not in set(np.unique(epochs)):
+            raise DecisionTableError(f"{path}: no epoch {wanted}; it has epochs "
+                                     f"{int(epochs.min())}..{int(epochs.max())}")
+        table = table.filter(pa.compute.equal(table.column("epoch"), wanted))
+    return table.to_pandas()
+
+
+def _open(path: str | os.PathLike) -> pq.ParquetFile:
+    if not Path(path).exists():
+        raise FileNotFoundError(f"decision table {path} does not exist")
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise DecisionTableError(f"{path} is not a readable Parquet file ({err}); delete it "
+                                 f"and rerun the job that writes it") from err
+
+
+def validate(table: pa.Table, path: str | os.PathLike = "<table>") -> None:
+    """Check columns, types, sort order, one row per (epoch, image) and `correct`."""
+    names = table.schema.names
+    if names != SCHEMA.names:
+        raise DecisionTableError(f"{path}: columns {names}, expected {SCHEMA.names}")
+    for expected in SCHEMA:
+        actual = table.schema.field(expected.name).type
+        if actual != expected.type:
+            raise DecisionTableError(f"{path}: column {expected.name} is {actual}, "
+                                     f"expected {expected.type}")
+    if table.num_rows == 0:
+        raise DecisionTableError(f"{path}: the table has no rows")
+    epoch = table.column("epoch").to_numpy()
+    image = table.column("image_id").to_numpy()
+    epochs, counts = np.unique(epoch, return_counts=True)
+    if np.any(np.diff(epoch) < 0) or np.any(counts != counts[0]):
+        raise DecisionTableError(f"{path}: rows must be sorted by epoch with the same images "
+                                 f"in every epoch")
+    by_epoch = image.reshape(len(epochs), -1)
+    if np.any(np.diff(by_epoch[0]) <= 0) or np.any(by_epoch != by_epoch[0]):
+        raise DecisionTableError(f"{path}: image ids must be unique, sorted and identical in "
+                                 f"every epoch")
+    label = table.column("label").to_numpy()
+    prediction = table.column("prediction").to_numpy()
+    if not np.array_equal(table.column("correct").to_numpy(), label == prediction):
+        raise DecisionTableError(f"{path}: column correct disagrees with prediction == label")

@@ -1,0 +1,38 @@
+"""The short text summary printed at the end of a run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def share_lines(shares: pd.DataFrame) -> list[str]:
+    """One line per tolerance: trivial / impossible / in-between, observed and binomial."""
+    lines = []
+    for tol, group in shares.groupby("tolerance"):
+        s = group.set_index("category")
+        label = "exact" if tol == 0 else f"all but {tol}"
+        lines.append(
+            f"  {label:>10}: trivial {s.at['trivial', 'share']:6.1%}, impossible "
+            f"{s.at['impossible', 'share']:6.1%}, in-between {s.at['in_between', 'share']:6.1%}"
+            f"  (binomial: {s.at['trivial', 'binomial']:.1%}, "
+            f"{s.at['impossible', 'binomial']:.1%}, {s.at['in_between', 'binomial']:.1%})")
+    return lines
+
+
+def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
+                  shares: pd.DataFrame, n_images: int, n_classes: int) -> str:
+    """Accuracy, mean kappa vs base (all and in-between images) and the three shares."""
+    acc = runs["accuracy"]
+    kappa = vs_base.groupby("subset")["kappa"]
+    mean_kappa = kappa.apply(lambda k: np.nanmean(k) if k.notna().any() else np.nan)
+    lines = [
+        f"study {study}: {len(runs)} runs, {n_images} evaluation images, {n_classes} classes "
+        f"(chance {1 / n_classes:.1%})",
+        f"  accuracy: mean {acc.mean():.1%}, range {acc.min():.1%} .. {acc.max():.1%}",
+        f"  mean kappa vs base: {mean_kappa.get('all', np.nan):.3f} on all images, "
+        f"{mean_kappa.get('in_between', np.nan):.3f} on in-between images",
+        "  image difficulty (histogram runs):",
+        *share_lines(shares),
+    ]
+    return "\n".join(lines) + "\n"

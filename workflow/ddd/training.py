@@ -1,0 +1,205 @@
+"""The training loop: data lives on the device as uint8, epochs are seeded and resumable.
+
+Every epoch's data order and flips come from a generator seeded by (data_seed, epoch), and
+the model is initialised from init_seed, so a run killed after epoch e and resumed from its
+checkpoint ends with the same decisions as an uninterrupted one (deterministic mode).
+The model is evaluated before training (epoch 0) and after every epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from ddd.atomic import atomic_path
+from ddd.models import build_model
+from ddd.study import Recipe
+
+log = logging.getLogger("ddd.train")
+SPLIT_SEED = 20220101  # fixes the two class-stratified halves shared by every run
+
+
+@dataclass
+class Batches:
+    """A split on the device: uint8 images (N, 3, H, W) and int64 labels."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+
+@dataclass
+class TrainResult:
+    predictions: np.ndarray  # (epochs + 1, test images) int16; row 0 is before training
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def subset_indices(labels: np.ndarray, subset: str) -> np.ndarray:
+    """Training image indices: all, or one of two fixed class-stratified halves."""
+    if subset == "all":
+        return np.arange(len(labels))
+    if subset not in ("half_a", "half_b"):
+        raise ValueError(f"unknown train subset {subset!r}; valid: all, half_a, half_b")
+    chosen = []
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        idx = idx[np.random.default_rng([SPLIT_SEED, int(cls)]).permutation(len(idx))]
+        half = len(idx) // 2
+        chosen.append(idx[:half] if subset == "half_a" else idx[half:])
+    out = np.sort(np.concatenate(chosen))
+    if out.size == 0:
+        raise ValueError("empty split: half of the training data has no images")
+    return out
+
+
+def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std of uint8 images, shaped (1, 3, 1, 1)."""
+    x = images.float()
+    return x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True)
+
+
+def configure_determinism(deterministic: bool) -> None:
+    """Deterministic algorithms everywhere, or cuDNN's fastest (non-deterministic) ones."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(deterministic)
+    torch.backends.cudnn.deterministic = deterministic
+    torch.backends.cudnn.benchmark = not deterministic
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, data: Batches, mean: torch.Tensor, std: torch.Tensor,
+            batch_size: int) -> np.ndarray:
+    """Argmax class of every image, in order."""
+    model.eval()
+    out = []
+    for start in range(0, len(data.images), batch_size):
+        x = (data.images[start:start + batch_size].float() - mean) / std
+        out.append(model(x.contiguous(memory_format=torch.channels_last)).argmax(1))
+    return torch.cat(out).cpu().numpy().astype(np.int16)
+
+
+def _epoch_order(n: int, recipe: Recipe, epoch: int, device: torch.device
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(recipe.data_seed * 1_000_003 + epoch)
+    order = torch.randperm(n, generator=gen)
+    flips = torch.rand(n, generator=gen) < 0.5 if recipe.flip else torch.zeros(n, dtype=bool)
+    return order.to(device), flips.to(device)
+
+
+def _train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, data: Batches,
+                 recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
+                 progress: bool) -> dict[str, float]:
+    model.train()
+    device = data.images.device
+    order, flips = _epoch_order(len(data.images), recipe, epoch, device)
+    loss_sum = torch.zeros((), device=device)
+    right = torch.zeros((), device=device, dtype=torch.long)
+    starts = range(0, len(order), recipe.batch_size)
+    for start in tqdm(starts, desc=f"epoch {epoch}", leave=False, disable=not progress):
+        batch = order[start:start + recipe.batch_size]
+        # batch_splits > 1: the same batch fed as consecutive smaller steps (B.3 half batch).
+        for chunk in batch.tensor_split(recipe.batch_splits):
+            x = (data.images[chunk].float() - mean) / std
+            x = torch.where(flips[chunk, None, None, None], x.flip(3), x)
+            y = data.labels[chunk]
+            logits = model(x.contiguous(memory_format=torch.channels_last))
+            loss = nn.functional.cross_entropy(logits, y,
+                                               label_smoothing=recipe.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach() * len(chunk)
+            right += (logits.argmax(1) == y).sum()
+    n = len(order)
+    return {"train_loss": loss_sum.item() / n, "train_accuracy": right.item() / n}
+
+
+def train(recipe: Recipe, train_data: Batches, test_data: Batches, num_classes: int,
+          checkpoint: str | os.PathLike, checkpoint_key: str,
+          eval_batch_size: int = 1000) -> tuple[nn.Module, TrainResult]:
+    """Train one run, evaluating on `test_data` before training and after every epoch.
+
+    After each epoch the full state is saved to `checkpoint` (atomically); a checkpoint whose
+    key matches `checkpoint_key` (the run's config hash) is resumed, any other is ignored.
+    """
+    configure_determinism(recipe.deterministic)
+    device = train_data.images.device
+    torch.manual_seed(recipe.init_seed)
+    model = build_model(recipe.architecture, num_classes, train_data.images.shape[-1])
+    model = model.to(device, memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(model.parameters(), lr=recipe.effective_lr,
+                                momentum=recipe.momentum, nesterov=recipe.nesterov,
+                                weight_decay=recipe.weight_decay)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones),
+                                                     recipe.lr_gamma)
+    mean, std = channel_stats(train_data.images)
+    result = TrainResult(np.empty((0, len(test_data.images)), dtype=np.int16))
+    start_epoch = 1
+    state = _load_checkpoint(checkpoint, checkpoint_key)
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        result = TrainResult(state["predictions"].numpy(), state["history"])
+        start_epoch = state["epoch"] + 1
+        log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
+    else:
+        predictions = predict(model, test_data, mean, std, eval_batch_size)
+        result.predictions = predictions[None]
+        accuracy = float(np.mean(predictions == test_data.labels.cpu().numpy()))
+        log.info("epoch 0 (untrained): test accuracy %.4f", accuracy)
+    progress = sys.stderr.isatty()
+    test_labels = test_data.labels.cpu().numpy()
+    for epoch in range(start_epoch, recipe.total_epochs + 1):
+        began = time.perf_counter()
+        stats = _train_epoch(model, optimizer, train_data, recipe, epoch, mean, std, progress)
+        scheduler.step()
+        predictions = predict(model, test_data, mean, std, eval_batch_size)
+        stats.update(epoch=epoch, test_accuracy=float(np.mean(predictions == test_labels)),
+                     seconds=time.perf_counter() - began, lr=optimizer.param_groups[0]["lr"])
+        result.predictions = np.concatenate([result.predictions, predictions[None]])
+        result.history.append(stats)
+        log.info("epoch %d/%d: train loss %.4f, train accuracy %.4f, test accuracy %.4f, "
+                 "%.1f s", epoch, recipe.total_epochs, stats["train_loss"],
+                 stats["train_accuracy"], stats["test_accuracy"], stats["seconds"])
+        _save_checkpoint(checkpoint, checkpoint_key, epoch, model, optimizer, scheduler, result)
+    return model, result
+
+
+def _save_checkpoint(path: str | os.PathLike, key: str, epoch: int, model: nn.Module,
+                     optimizer: torch.optim.Optimizer, scheduler: object,
+                     result: TrainResult) -> None:
+    state = {"key": key, "epoch": epoch, "model": model.state_dict(),
+             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+             "predictions": torch.from_numpy(result.predictions), "history": result.history}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load_checkpoint(path: str | os.PathLike, key: str) -> dict | None:
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # a truncated or foreign file: start over, but say so
+        log.warning("ignoring unreadable checkpoint %s (%s); training from scratch", path, err)
+        return None
+    if state.get("key") != key:
+        log.info("checkpoint %s belongs to another configuration; training from scratch", path)
+        return None
+    return state

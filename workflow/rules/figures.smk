@@ -1,0 +1,54 @@
+rule fig02_kappa_vs_base:
+    input:
+        "results/{study}/analysis/kappa_vs_base.parquet",
+    output:
+        "results/{study}/figures/fig02_kappa_vs_base.{ext}",
+    params:
+        dpi=config["figures"]["dpi"],
+        ylim=config["figures"]["kappa_vs_base"]["ylim"],
+    log:
+        "logs/{study}/figures/fig02_kappa_vs_base.{ext}.log",
+    script:
+        "../scripts/figures/fig02_kappa_vs_base.py"
+
+
+rule fig03_histogram:
+    input:
+        "results/{study}/analysis/histogram.parquet",
+    output:
+        "results/{study}/figures/fig03_histogram.{ext}",
+    params:
+        dpi=config["figures"]["dpi"],
+        title=config["figures"]["histogram"]["title"],
+    log:
+        "logs/{study}/figures/fig03_histogram.{ext}.log",
+    script:
+        "../scripts/figures/fig03_histogram.py"
+
+
+rule fig10_kappa_matrix:
+    input:
+        "results/{study}/analysis/kappa_conditions.parquet",
+    output:
+        "results/{study}/figures/fig10_kappa_matrix.{ext}",
+    params:
+        dpi=config["figures"]["dpi"],
+        annotate=config["figures"]["kappa_matrix"]["annotate"],
+    log:
+        "logs/{study}/figures/fig10_kappa_matrix.{ext}.log",
+    script:
+        "../scripts/figures/fig10_kappa_matrix.py"
+
+
+rule fig16_kappa_in_between:
+    input:
+        "results/{study}/analysis/kappa_conditions.parquet",
+    output:
+        "results/{study}/figures/fig16_kappa_in_between.{ext}",
+    params:
+        dpi=config["figures"]["dpi"],
+        annotate=config["figures"]["kappa_matrix"]["annotate"],
+    log:
+        "logs/{study}/figures/fig16_kappa_in_between.{ext}.log",
+    script:
+        "../scripts/figures/fig16_kappa_in_between.py"

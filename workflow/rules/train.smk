@@ -1,0 +1,21 @@
+rule train:
+    input:
+        data="results/{study}/data/dataset.npz",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        decisions="results/{study}/decisions/{run}.parquet",
+        model="results/{study}/models/{run}.pt",
+    params:
+        recipe=run_recipe,
+        run=run_info,
+        dataset=lambda wc: config["studies"][wc.study]["dataset"]["kind"],
+        device=config["train"]["device"],
+        eval_batch_size=config["train"]["eval_batch_size"],
+        checkpoint="results/{study}/checkpoints/{run}.pt",
+    threads: config["train"]["threads"]
+    resources:
+        gpu=1,
+    log:
+        "logs/{study}/train/{run}.log",
+    script:
+        "../scripts/train.py"

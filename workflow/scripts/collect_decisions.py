@@ -1,0 +1,15 @@
+"""Line up every run's final-epoch decisions: run table and correctness matrix."""
+
+from ddd import correctness
+from ddd.atomic import atomic_path
+from ddd.logs import to_file
+
+smk = snakemake  # noqa: F821
+
+with to_file(smk.log[0]) as log:
+    runs, correct = correctness.final_epoch(dict(smk.input.items()))
+    for path, frame in ((smk.output.runs, runs), (smk.output.correct, correct)):
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp)
+    log.info("%d runs x %d images, mean accuracy %.4f", len(runs), len(correct),
+             runs["accuracy"].mean())

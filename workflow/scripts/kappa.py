@@ -1,0 +1,34 @@
+"""Error consistency for every pair of runs, on all images and on in-between images."""
+
+import pandas as pd
+
+from ddd import analysis, correctness, difficulty
+from ddd.atomic import atomic_path
+from ddd.logs import to_file
+
+smk = snakemake  # noqa: F821
+
+with to_file(smk.log[0]) as log:
+    runs = pd.read_parquet(smk.input.runs)
+    correct = pd.read_parquet(smk.input.correct)
+    run_ids = runs["run"].tolist()
+    matrix = correctness.matrix(correct, run_ids)
+    chosen = correctness.matrix(correct, analysis.histogram_runs(runs,
+                                                                 smk.params.histogram_runs))
+    category = difficulty.categorise(difficulty.n_correct(chosen), len(chosen),
+                                     smk.params.in_between_tolerance)
+    between = category == difficulty.CATEGORIES.index("in_between")
+    log.info("%d of %d images are in-between", between.sum(), between.size)
+    pairs = [analysis.kappa_pairs(matrix, run_ids, "all")]
+    if between.any():
+        pairs.append(analysis.kappa_pairs(matrix[:, between], run_ids, "in_between"))
+    pairs = pd.concat(pairs, ignore_index=True)
+    outputs = {
+        "pairs": pairs,
+        "vs_base": analysis.kappa_vs_reference(pairs, runs, smk.params.base_condition,
+                                               list(smk.params.within_conditions)),
+        "conditions": analysis.condition_matrix(pairs, runs),
+    }
+    for name, frame in outputs.items():
+        with atomic_path(smk.output[name]) as tmp:
+            frame.to_parquet(tmp, index=False)
