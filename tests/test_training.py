@@ -94,3 +94,16 @@ def test_every_architecture_maps_images_to_class_logits(name):
 def test_unknown_architecture_lists_valid_ones():
     with pytest.raises(ValueError, match="valid: .*tiny_resnet"):
         build_model("resnet19", 10, 16)
+
+
+def test_batchnorm_recalibration_sets_exact_training_statistics():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.BatchNorm2d(3))
+    images = torch.randint(0, 256, (50, 3, 4, 4), dtype=torch.uint8)
+    data = training.Batches(images, torch.zeros(50, dtype=torch.long))
+    mean, std = torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)
+    training.recalibrate_batchnorm(model, data, mean, std, images=50, batch_size=50)
+    bn = model[0]
+    assert torch.allclose(bn.running_mean, images.float().mean(dim=(0, 2, 3)))
+    assert torch.allclose(bn.running_var, images.float().var(dim=(0, 2, 3)), rtol=1e-4)
+    assert bn.momentum == 0.1  # restored for training

@@ -38,6 +38,7 @@ class Recipe:
     train_subset: TrainSubset = "all"
     flip: bool = True
     label_smoothing: float = 0.0
+    bn_recalibration: int = 0
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Recipe:

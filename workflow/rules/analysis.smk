@@ -4,6 +4,8 @@ rule collect_decisions:
     output:
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
+    params:
+        runs=lambda wc: STUDIES[wc.study].run_ids,
     log:
         "logs/{study}/collect_decisions.log",
     script:

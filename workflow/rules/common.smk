@@ -38,8 +38,9 @@ wildcard_constraints:
     ext="png|pdf|svg",
 
 
-def study_dir(study):
-    return f"results/{study}"
+def dataset_spec(wildcards):
+    """The study's dataset settings, key-sorted so reordering the config reruns nothing."""
+    return dict(sorted(config["studies"][wildcards.study]["dataset"].items()))
 
 
 def decision_tables(wildcards):

@@ -3,7 +3,7 @@ rule dataset:
         data="results/{study}/data/dataset.npz",
         manifest="results/{study}/data/manifest.json",
     params:
-        spec=lambda wc: config["studies"][wc.study]["dataset"],
+        spec=dataset_spec,
     log:
         "logs/{study}/dataset.log",
     script:

@@ -7,7 +7,7 @@ from ddd.logs import to_file
 smk = snakemake  # noqa: F821
 
 with to_file(smk.log[0]) as log:
-    runs, correct = correctness.final_epoch(dict(smk.input.items()))
+    runs, correct = correctness.final_epoch({run: smk.input[run] for run in smk.params.runs})
     for path, frame in ((smk.output.runs, runs), (smk.output.correct, correct)):
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp)
