@@ -24,8 +24,10 @@ def synthetic_tables(runs: int, images: int, seed: int = 0) -> list[pd.DataFrame
     rng = np.random.default_rng(seed)
     difficulty = rng.beta(0.3, 0.3, images)
     ids = np.arange(images, dtype=np.int32)
-    return [pd.DataFrame({"image_id": ids, "correct": rng.random(images) < difficulty})
-            for _ in range(runs)]
+    return [
+        pd.DataFrame({"image_id": ids, "correct": rng.random(images) < difficulty})
+        for _ in range(runs)
+    ]
 
 
 def pairwise_loop(tables: list[pd.DataFrame]) -> np.ndarray:
@@ -36,8 +38,9 @@ def pairwise_loop(tables: list[pd.DataFrame]) -> np.ndarray:
             a, b = tables[i], tables[j]
             if not np.array_equal(a["image_id"].to_numpy(), b["image_id"].to_numpy()):
                 raise ValueError(f"runs {i} and {j} cover different images")
-            kappa[i, j] = kappa[j, i] = error_consistency(a["correct"].to_numpy(),
-                                                          b["correct"].to_numpy()).kappa
+            kappa[i, j] = kappa[j, i] = error_consistency(
+                a["correct"].to_numpy(), b["correct"].to_numpy()
+            ).kappa
     return kappa
 
 
@@ -69,8 +72,7 @@ def main() -> None:
     t_matrix, k_matrix = best_of(matrix, tables, repeats=5)
     t_loop, k_loop = best_of(pairwise_loop, tables, repeats=1)
     assert np.allclose(k_matrix, k_loop, equal_nan=True), "matrix and loop disagree"
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-          f"numpy {np.__version__}")
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, numpy {np.__version__}")
     print(f"{args.runs} runs x {args.images} images ({pairs} pairs)")
     print(f"matrix (best of 5): {t_matrix:8.3f} s")
     print(f"pairwise loop:      {t_loop:8.3f} s")

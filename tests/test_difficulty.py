@@ -56,3 +56,21 @@ def test_difficulty_tables_on_a_dichotomous_matrix():
     assert images["category"].tolist()[-2:] == ["impossible", "in_between"]
     binomial = shares[shares.tolerance == 0].set_index("category")["binomial"]
     assert binomial["trivial"] == pytest.approx((19 / 30) ** 3)
+
+
+def test_summary_reports_accuracy_kappa_and_shares():
+    import pandas as pd
+
+    from ddd.summary import study_summary
+
+    runs = pd.DataFrame({"run": ["base-1", "lr-1"], "condition": ["base", "lr"],
+                         "instance": [1, 1], "accuracy": [0.5, 0.7]})
+    vs_base = pd.DataFrame({"condition": ["lr", "lr"], "run": ["lr-1", "lr-1"],
+                            "reference": ["base-1"] * 2, "subset": ["all", "in_between"],
+                            "kappa": [0.8, 0.25]})
+    _, _, shares = analysis.difficulty_tables(np.array([[1, 0, 1, 0], [1, 1, 1, 0]], bool),
+                                              np.arange(4), np.zeros(4), tolerance=0)
+    text = study_summary("s", runs, vs_base, shares, n_images=4, n_classes=2)
+    assert "accuracy: mean 60.0%, range 50.0% .. 70.0%" in text
+    assert "0.800 on all images, 0.250 on in-between images" in text
+    assert "trivial  50.0%, impossible  25.0%, in-between  25.0%" in text

@@ -24,14 +24,18 @@ def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
                   shares: pd.DataFrame, n_images: int, n_classes: int) -> str:
     """Accuracy, mean kappa vs base (all and in-between images) and the three shares."""
     acc = runs["accuracy"]
-    kappa = vs_base.groupby("subset")["kappa"]
-    mean_kappa = kappa.apply(lambda k: np.nanmean(k) if k.notna().any() else np.nan)
+    mean_kappa = vs_base.groupby("subset")["kappa"].mean()  # NaN (undefined) pairs skipped
+    by_condition = vs_base.pivot_table(index="condition", columns="subset", values="kappa",
+                                       aggfunc="mean", sort=False)
     lines = [
         f"study {study}: {len(runs)} runs, {n_images} evaluation images, {n_classes} classes "
         f"(chance {1 / n_classes:.1%})",
         f"  accuracy: mean {acc.mean():.1%}, range {acc.min():.1%} .. {acc.max():.1%}",
         f"  mean kappa vs base: {mean_kappa.get('all', np.nan):.3f} on all images, "
         f"{mean_kappa.get('in_between', np.nan):.3f} on in-between images",
+        "  kappa vs base by condition (all / in-between images):",
+        *[f"    {condition:<24} {row.get('all', np.nan):6.3f} / "
+          f"{row.get('in_between', np.nan):6.3f}" for condition, row in by_condition.iterrows()],
         "  image difficulty (histogram runs):",
         *share_lines(shares),
     ]

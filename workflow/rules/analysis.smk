@@ -4,10 +4,12 @@ rule collect_decisions:
     output:
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
-    params:
-        runs=lambda wc: STUDIES[wc.study].run_ids,
     log:
         "logs/{study}/collect_decisions.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=lambda wc: STUDIES[wc.study].run_ids,
     script:
         "../scripts/collect_decisions.py"
 
@@ -20,11 +22,13 @@ rule difficulty:
         images="results/{study}/analysis/images.parquet",
         histogram="results/{study}/analysis/histogram.parquet",
         shares="results/{study}/analysis/shares.parquet",
+    log:
+        "logs/{study}/difficulty.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         histogram_runs=config["analysis"]["histogram_runs"],
         tolerance=config["analysis"]["tolerance"],
-    log:
-        "logs/{study}/difficulty.log",
     script:
         "../scripts/difficulty.py"
 
@@ -37,13 +41,15 @@ rule kappa:
         pairs="results/{study}/analysis/kappa_pairs.parquet",
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
         conditions="results/{study}/analysis/kappa_conditions.parquet",
+    log:
+        "logs/{study}/kappa.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         base_condition=lambda wc: STUDIES[wc.study].base_condition,
         within_conditions=within_conditions,
         histogram_runs=config["analysis"]["histogram_runs"],
         in_between_tolerance=config["analysis"]["in_between_tolerance"],
-    log:
-        "logs/{study}/kappa.log",
     script:
         "../scripts/kappa.py"
 
@@ -58,5 +64,7 @@ rule summary:
         "results/{study}/summary.txt",
     log:
         "logs/{study}/summary.log",
+    conda:
+        "../../envs/analysis.yaml"
     script:
         "../scripts/summary.py"

@@ -1,20 +1,32 @@
+import sys
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+# The package is imported from the source tree; Snakemake passes this search path on to
+# every script, so conda envs need only the libraries.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
 from ddd.study import build_study
 
-
 STUDIES = {name: build_study(name, spec) for name, spec in config["studies"].items()}
-FIGURES = ["fig02_kappa_vs_base", "fig03_histogram", "fig10_kappa_matrix", "fig16_kappa_in_between"]
+FIGURES = [
+    "fig02_kappa_vs_base",
+    "fig03_histogram",
+    "fig10_kappa_matrix",
+    "fig16_kappa_in_between",
+]
 
 
 def _check_recipes():
     """Every resolved recipe (base plus a condition's changes) must match the schema."""
     schema_path = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
     schema = yaml.safe_load(schema_path.read_text())
-    recipe_schema = {"definitions": schema["definitions"], **schema["definitions"]["recipe"]}
+    recipe_schema = {
+        "definitions": schema["definitions"],
+        **schema["definitions"]["recipe"],
+    }
     for study in STUDIES.values():
         for run in study.runs:
             values = run.recipe.as_dict()
@@ -45,7 +57,9 @@ def dataset_spec(wildcards):
 
 def decision_tables(wildcards):
     study = STUDIES[wildcards.study]
-    return {run: f"results/{study.name}/decisions/{run}.parquet" for run in study.run_ids}
+    return {
+        run: f"results/{study.name}/decisions/{run}.parquet" for run in study.run_ids
+    }
 
 
 def run_recipe(wildcards):

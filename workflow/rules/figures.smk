@@ -3,11 +3,13 @@ rule fig02_kappa_vs_base:
         "results/{study}/analysis/kappa_vs_base.parquet",
     output:
         "results/{study}/figures/fig02_kappa_vs_base.{ext}",
+    log:
+        "logs/{study}/figures/fig02_kappa_vs_base.{ext}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         dpi=config["figures"]["dpi"],
         ylim=config["figures"]["kappa_vs_base"]["ylim"],
-    log:
-        "logs/{study}/figures/fig02_kappa_vs_base.{ext}.log",
     script:
         "../scripts/figures/fig02_kappa_vs_base.py"
 
@@ -17,11 +19,13 @@ rule fig03_histogram:
         "results/{study}/analysis/histogram.parquet",
     output:
         "results/{study}/figures/fig03_histogram.{ext}",
+    log:
+        "logs/{study}/figures/fig03_histogram.{ext}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         dpi=config["figures"]["dpi"],
         title=config["figures"]["histogram"]["title"],
-    log:
-        "logs/{study}/figures/fig03_histogram.{ext}.log",
     script:
         "../scripts/figures/fig03_histogram.py"
 
@@ -31,11 +35,13 @@ rule fig10_kappa_matrix:
         "results/{study}/analysis/kappa_conditions.parquet",
     output:
         "results/{study}/figures/fig10_kappa_matrix.{ext}",
+    log:
+        "logs/{study}/figures/fig10_kappa_matrix.{ext}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         dpi=config["figures"]["dpi"],
         annotate=config["figures"]["kappa_matrix"]["annotate"],
-    log:
-        "logs/{study}/figures/fig10_kappa_matrix.{ext}.log",
     script:
         "../scripts/figures/fig10_kappa_matrix.py"
 
@@ -45,10 +51,12 @@ rule fig16_kappa_in_between:
         "results/{study}/analysis/kappa_conditions.parquet",
     output:
         "results/{study}/figures/fig16_kappa_in_between.{ext}",
+    log:
+        "logs/{study}/figures/fig16_kappa_in_between.{ext}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         dpi=config["figures"]["dpi"],
         annotate=config["figures"]["kappa_matrix"]["annotate"],
-    log:
-        "logs/{study}/figures/fig16_kappa_in_between.{ext}.log",
     script:
         "../scripts/figures/fig16_kappa_in_between.py"

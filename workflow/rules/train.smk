@@ -5,6 +5,13 @@ rule train:
     output:
         decisions="results/{study}/decisions/{run}.parquet",
         model="results/{study}/models/{run}.pt",
+    log:
+        "logs/{study}/train/{run}.log",
+    conda:
+        "../../envs/train.yaml"
+    threads: config["train"]["threads"]
+    resources:
+        gpu=1,
     params:
         recipe=run_recipe,
         run=run_info,
@@ -12,10 +19,5 @@ rule train:
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
         checkpoint="results/{study}/checkpoints/{run}.pt",
-    threads: config["train"]["threads"]
-    resources:
-        gpu=1,
-    log:
-        "logs/{study}/train/{run}.log",
     script:
         "../scripts/train.py"

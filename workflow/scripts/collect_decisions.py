@@ -4,7 +4,7 @@ from ddd import correctness
 from ddd.atomic import atomic_path
 from ddd.logs import to_file
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 
 with to_file(smk.log[0]) as log:
     runs, correct = correctness.final_epoch({run: smk.input[run] for run in smk.params.runs})

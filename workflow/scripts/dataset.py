@@ -3,7 +3,7 @@
 from ddd.datasets import arrays, gaussian
 from ddd.logs import to_file
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 
 with to_file(smk.log[0]) as log:
     spec = dict(smk.params.spec)

@@ -6,7 +6,7 @@ from ddd import analysis, correctness
 from ddd.atomic import atomic_path
 from ddd.logs import to_file
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 
 with to_file(smk.log[0]) as log:
     runs = pd.read_parquet(smk.input.runs)

@@ -6,7 +6,7 @@ from ddd.atomic import write_text
 from ddd.logs import to_file
 from ddd.summary import study_summary
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 
 with to_file(smk.log[0]):
     correct = pd.read_parquet(smk.input.correct)

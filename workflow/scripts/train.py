@@ -15,7 +15,7 @@ from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
 from ddd.training import Batches, pick_device, subset_indices, train
 
-smk = snakemake  # noqa: F821
+smk = snakemake
 
 with to_file(smk.log[0]) as log:
     torch.set_num_threads(smk.threads)
