@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ddd.atomic import atomic_path
@@ -91,7 +92,7 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
         if wanted not in set(np.unique(epochs)):
             raise DecisionTableError(f"{path}: no epoch {wanted}; it has epochs "
                                      f"{int(epochs.min())}..{int(epochs.max())}")
-        table = table.filter(pa.compute.equal(table.column("epoch"), wanted))
+        table = table.filter(pc.equal(table.column("epoch"), wanted))
     return table.to_pandas()
 
 
