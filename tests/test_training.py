@@ -48,8 +48,10 @@ def test_same_seed_same_decisions_and_other_seed_differs(tmp_path):
     assert not np.array_equal(a.predictions, c.predictions)
 
 
-def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch):
-    _, uninterrupted = run(tmp_path, name="full.pt")
+@pytest.mark.parametrize("recalibrate", [0, 64])
+def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recalibrate):
+    recipe = Recipe(**{**RECIPE.__dict__, "bn_recalibration": recalibrate})
+    _, uninterrupted = run(tmp_path, recipe, name="full.pt")
     save = training._save_checkpoint
 
     def save_then_die(path, key, epoch, *args):
@@ -59,10 +61,19 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch):
 
     monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        run(tmp_path, name="resume.pt")
+        run(tmp_path, recipe, name="resume.pt")
     monkeypatch.setattr(training, "_save_checkpoint", save)
     assert (tmp_path / "resume.pt").exists()
-    _, resumed = run(tmp_path, name="resume.pt")
+    trained_epochs = []
+    train_epoch = training._train_epoch
+
+    def counting(model, optimizer, data, recipe, epoch, *args):
+        trained_epochs.append(epoch)
+        return train_epoch(model, optimizer, data, recipe, epoch, *args)
+
+    monkeypatch.setattr(training, "_train_epoch", counting)
+    _, resumed = run(tmp_path, recipe, name="resume.pt")
+    assert trained_epochs == [3]  # epochs 1 and 2 came from the checkpoint
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
     assert np.array_equal(resumed.predictions, uninterrupted.predictions)
 

@@ -95,12 +95,13 @@ def predict(model: nn.Module, data: Batches, mean: torch.Tensor, std: torch.Tens
 @torch.no_grad()
 def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
                           std: torch.Tensor, images: int, batch_size: int) -> None:
-    """Replace BatchNorm running statistics by exact averages over the first `images`
-    training images (a fixed, seeded order), for the current weights.
+    """Replace BatchNorm running statistics by plain averages of the batch statistics over
+    `images` training images (a fixed, seeded choice), computed with the current weights.
 
     The default exponential average follows the last few batches. When classes differ
     only in pixel scale (the Gaussian-sigma set), its noise shifts every prediction at
-    once and test accuracy jumps from epoch to epoch; exact statistics remove that.
+    once and test accuracy jumps from epoch to epoch; averaging over many batches of the
+    final weights removes that.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if images <= 0 or not norms:
