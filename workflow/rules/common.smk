@@ -52,7 +52,7 @@ wildcard_constraints:
 
 def dataset_spec(wildcards):
     """The study's dataset settings, key-sorted so reordering the config reruns nothing."""
-    return dict(sorted(config["studies"][wildcards.study]["dataset"].items()))
+    return dict(sorted(STUDIES[wildcards.study].dataset.items()))
 
 
 def decision_tables(wildcards):
@@ -72,8 +72,9 @@ def run_info(wildcards):
 
 
 def within_conditions(wildcards):
-    spec = config["studies"][wildcards.study]["conditions"]
-    return sorted(c for c, cond in spec.items() if cond.get("reference") == "within")
+    """Conditions compared among their own instances (disjoint data), not against base."""
+    runs = STUDIES[wildcards.study].runs
+    return sorted({run.condition for run in runs if run.reference == "within"})
 
 
 def all_targets():

@@ -15,7 +15,7 @@ rule train:
     params:
         recipe=run_recipe,
         run=run_info,
-        dataset=lambda wc: config["studies"][wc.study]["dataset"]["kind"],
+        dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
         checkpoint="results/{study}/checkpoints/{run}.pt",
