@@ -32,7 +32,7 @@ def binomial_reference(n_runs: int, mean_accuracy: float) -> np.ndarray:
 
 def categorise(counts: np.ndarray, n_runs: int, tolerance: int = 0) -> np.ndarray:
     """Category index into CATEGORIES for each image."""
-    if not tolerance >= 0 or n_runs <= 2 * tolerance:
+    if tolerance < 0 or n_runs <= 2 * tolerance:
         raise ValueError(f"tolerance {tolerance} needs more than {2 * tolerance} runs so "
                          f"that trivial and impossible do not overlap; there are {n_runs}")
     cat = np.full(counts.shape, 1, dtype=np.int8)

@@ -175,6 +175,13 @@ def train(recipe: Recipe, train_data: Batches, test_data: Batches, num_classes: 
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones),
                                                      recipe.lr_gamma)
     mean, std = channel_stats(train_data.images)
+    test_labels = test_data.labels.cpu().numpy()
+
+    def evaluate() -> np.ndarray:
+        recalibrate_batchnorm(model, train_data, mean, std, recipe.bn_recalibration,
+                              recipe.batch_size)
+        return predict(model, test_data, mean, std, eval_batch_size)
+
     result = TrainResult(np.empty((0, len(test_data.images)), dtype=np.int16))
     start_epoch = 1
     state = _load_checkpoint(checkpoint, checkpoint_key)
@@ -186,21 +193,15 @@ def train(recipe: Recipe, train_data: Batches, test_data: Batches, num_classes: 
         start_epoch = state["epoch"] + 1
         log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
     else:
-        recalibrate_batchnorm(model, train_data, mean, std, recipe.bn_recalibration,
-                              recipe.batch_size)
-        predictions = predict(model, test_data, mean, std, eval_batch_size)
+        predictions = evaluate()
         result.predictions = predictions[None]
-        accuracy = float(np.mean(predictions == test_data.labels.cpu().numpy()))
-        log.info("epoch 0 (untrained): test accuracy %.4f", accuracy)
+        log.info("epoch 0 (untrained): test accuracy %.4f", np.mean(predictions == test_labels))
     progress = sys.stderr.isatty()
-    test_labels = test_data.labels.cpu().numpy()
     for epoch in range(start_epoch, recipe.total_epochs + 1):
         began = time.perf_counter()
         stats = _train_epoch(model, optimizer, train_data, recipe, epoch, mean, std, progress)
         scheduler.step()
-        recalibrate_batchnorm(model, train_data, mean, std, recipe.bn_recalibration,
-                              recipe.batch_size)
-        predictions = predict(model, test_data, mean, std, eval_batch_size)
+        predictions = evaluate()
         stats.update(epoch=epoch, test_accuracy=float(np.mean(predictions == test_labels)),
                      seconds=time.perf_counter() - began, lr=optimizer.param_groups[0]["lr"])
         result.predictions = np.concatenate([result.predictions, predictions[None]])
