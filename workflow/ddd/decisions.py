@@ -80,19 +80,23 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
-    """Read and validate a decision table; `epoch=-1` keeps only the run's final epoch."""
+    """Read and validate a decision table; `epoch=-1` keeps only the run's final epoch.
+
+    With an epoch, only that epoch's rows are read (the epoch column first, to find it).
+    """
     parquet = _open(path)
-    table = parquet.read()
-    if table.schema.metadata is None or METADATA_KEY not in table.schema.metadata:
+    if METADATA_KEY not in (parquet.schema_arrow.metadata or {}):
         raise DecisionTableError(f"{path}: no run metadata; was it written by ddd.decisions?")
-    validate(table, path)
-    if epoch is not None:
-        epochs = table.column("epoch").to_numpy()
+    if epoch is None:
+        table = parquet.read()
+    else:
+        epochs = np.unique(parquet.read(columns=["epoch"]).column("epoch").to_numpy())
         wanted = epochs.max() if epoch == -1 else epoch
-        if wanted not in set(np.unique(epochs)):
+        if wanted not in epochs:
             raise DecisionTableError(f"{path}: no epoch {wanted}; it has epochs "
                                      f"{int(epochs.min())}..{int(epochs.max())}")
-        table = table.filter(pc.equal(table.column("epoch"), wanted))
+        table = pq.read_table(path, filters=pc.field("epoch") == int(wanted))
+    validate(table, path)
     return table.to_pandas()
 
 
