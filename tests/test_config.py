@@ -23,7 +23,7 @@ def test_default_and_tiny_configs_are_valid_and_get_defaults():
     tiny = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
     validate(tiny, SCHEMA)
     assert tiny["train"]["device"] == "auto"
-    assert tiny["figures"]["formats"] == ["png"]
+    assert tiny["analysis"]["bootstrap"] == {"resamples": 200, "seed": 0, "level": 0.95}
 
 
 @pytest.mark.parametrize(("edit", "message"), [

@@ -74,3 +74,51 @@ def test_bad_shapes_are_rejected():
         error_consistency(np.ones(3, bool), np.ones(4, bool))
     with pytest.raises(ValueError, match="at least one image"):
         kappa_matrix(np.zeros((3, 0), bool))
+
+
+def test_weighted_matrix_equals_repeated_images(rng):
+    correct = rng.random((4, 60)) < 0.6
+    weights = rng.integers(0, 4, 60)
+    weighted = kappa_matrix(correct, weights)
+    repeated = kappa_matrix(np.repeat(correct, weights, axis=1))
+    assert weighted.n == weights.sum()
+    assert np.array_equal(weighted.both_right, repeated.both_right)
+    assert np.array_equal(weighted.right, repeated.right)
+    assert np.allclose(weighted.kappa, repeated.kappa, equal_nan=True)
+
+
+def test_unit_weights_equal_unweighted(rng):
+    correct = rng.random((5, 80)) < 0.4
+    weighted = kappa_matrix(correct, np.ones(80))
+    plain = kappa_matrix(correct)
+    assert np.array_equal(weighted.both_right, plain.both_right)
+    assert np.allclose(weighted.kappa, plain.kappa)
+
+
+def test_fractional_weights_match_float64_reference(rng):
+    correct = rng.random((3, 40)) < 0.5
+    weights = rng.random(40)
+    result = kappa_matrix(correct, weights)
+    c = correct.astype(np.float64)
+    assert np.allclose(result.both_right, (c * weights) @ c.T, rtol=1e-14)
+    assert result.n == pytest.approx(weights.sum())
+
+
+def test_counts_are_reported():
+    a = np.array([1, 1, 1, 1, 1, 0, 0, 1, 0, 0], bool)
+    b = np.array([1, 1, 1, 1, 1, 0, 0, 0, 1, 1], bool)
+    pair = error_consistency(a, b)
+    assert (pair.n, pair.both_right, pair.right.tolist()) == (10, 5, [6, 7])
+    matrix = kappa_matrix(np.stack([a, b]))
+    assert matrix.n == 10 and matrix.right.tolist() == [6, 7]
+    assert matrix.both_right.tolist() == [[6, 5], [5, 7]]
+
+
+def test_bad_weights_are_rejected():
+    correct = np.ones((2, 3), bool)
+    with pytest.raises(ValueError, match="one weight per image"):
+        kappa_matrix(correct, np.ones(4))
+    with pytest.raises(ValueError, match="non-negative"):
+        kappa_matrix(correct, np.array([1.0, -1.0, 1.0]))
+    with pytest.raises(ValueError, match="all be zero"):
+        kappa_matrix(correct, np.zeros(3))

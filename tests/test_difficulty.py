@@ -44,16 +44,22 @@ def test_difficulty_tables_on_a_dichotomous_matrix():
     correct = np.zeros((3, 10), bool)
     correct[:, :6] = True
     correct[0, 9] = True
-    images, hist, shares = analysis.difficulty_tables(correct, np.arange(10), np.zeros(10),
-                                                      tolerance=1)
+    flags = np.zeros(10, bool)
+    flags[[0, 9]] = True            # one trivial, one in-between image flagged
+    hist, shares = analysis.difficulty_tables(correct, tolerance=1, flags=flags)
     assert hist["images"].tolist() == [3, 1, 0, 6]
+    assert hist["flagged"].tolist() == pytest.approx([0.0, 0.1, 0.0, 0.1])
+    for reference in ("poisson_binomial", "difficulty_mixture"):
+        assert hist[reference].sum() == pytest.approx(1.0)
+    # Images all right or all wrong keep their bins in the difficulty mixture.
+    assert hist["difficulty_mixture"].iloc[[0, 3]].tolist() == pytest.approx(
+        [0.3 + 0.1 * (2 / 3) ** 3, 0.6 + 0.1 * (1 / 3) ** 3])
     assert hist["observed"].sum() == pytest.approx(1.0)
     assert hist["binomial"].sum() == pytest.approx(1.0)
     assert hist["mean_accuracy"].iloc[0] == pytest.approx(19 / 30)
     exact = shares[shares.tolerance == 0].set_index("category")["share"]
     assert exact.to_dict() == pytest.approx({"impossible": 0.3, "in_between": 0.1,
                                              "trivial": 0.6})
-    assert images["category"].tolist()[-2:] == ["impossible", "in_between"]
     binomial = shares[shares.tolerance == 0].set_index("category")["binomial"]
     assert binomial["trivial"] == pytest.approx((19 / 30) ** 3)
 
@@ -68,8 +74,8 @@ def test_summary_reports_accuracy_kappa_and_shares():
     vs_base = pd.DataFrame({"condition": ["lr", "lr"], "run": ["lr-1", "lr-1"],
                             "reference": ["base-1"] * 2, "subset": ["all", "in_between"],
                             "kappa": [0.8, 0.25]})
-    _, _, shares = analysis.difficulty_tables(np.array([[1, 0, 1, 0], [1, 1, 1, 0]], bool),
-                                              np.arange(4), np.zeros(4), tolerance=0)
+    _, shares = analysis.difficulty_tables(np.array([[1, 0, 1, 0], [1, 1, 1, 0]], bool),
+                                           tolerance=0)
     text = study_summary("s", runs, vs_base, shares, n_images=4, n_classes=2)
     assert "accuracy: mean 60.0%, range 50.0% .. 70.0%" in text
     assert "0.800 on all images, 0.250 on in-between images" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ddd import difficulty
+from ddd import difficulty, statistics
 from ddd.consistency import kappa_matrix
 
 
@@ -21,21 +21,56 @@ def histogram_runs(runs: pd.DataFrame, selection: str) -> list[str]:
                      f"valid: all, one_per_condition")
 
 
-def kappa_pairs(correct: np.ndarray, run_ids: list[str], subset: str) -> pd.DataFrame:
-    """c_obs, c_exp and kappa for every unordered pair of runs."""
+def kappa_pairs(correct: np.ndarray, run_ids: list[str], subset: str, resamples: int = 0,
+                seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """Kappa for every unordered pair of runs, with what a reviewer needs to judge it.
+
+    Per pair: accuracies, c_obs, c_exp, kappa; the kappa range the two accuracies allow
+    (kappa_min, kappa_max); the p-value against independent observers with these
+    accuracies; and, with `resamples`, a bootstrap interval over images (ci_low, ci_high).
+    """
     result = kappa_matrix(correct)
     i, j = np.triu_indices(len(run_ids), k=1)
     ids = np.asarray(run_ids)
-    return pd.DataFrame({"subset": subset, "run_a": ids[i], "run_b": ids[j],
-                         "images": correct.shape[1], "c_obs": result.c_obs[i, j],
-                         "c_exp": result.c_exp[i, j], "kappa": result.kappa[i, j]})
+    n = correct.shape[1]
+    right = np.diag(result.both_right)
+    p = right / n
+    kappa_min, kappa_max = statistics.kappa_bounds(p[i], p[j])
+    table = pd.DataFrame({
+        "subset": subset, "run_a": ids[i], "run_b": ids[j], "images": n,
+        "accuracy_a": p[i], "accuracy_b": p[j], "c_obs": result.c_obs[i, j],
+        "c_exp": result.c_exp[i, j], "kappa": result.kappa[i, j], "kappa_min": kappa_min,
+        "kappa_max": kappa_max,
+        "p_value": statistics.independence_pvalue(n, right[i], right[j],
+                                                  result.both_right[i, j]),
+        "ci_low": np.nan, "ci_high": np.nan})
+    if resamples:
+        samples = statistics.bootstrap_kappa(correct, resamples, seed)
+        table["ci_low"], table["ci_high"] = statistics.bootstrap_interval(samples, level)
+    return table
 
 
-def _pair_lookup(pairs: pd.DataFrame) -> dict[tuple[str, str, str], float]:
+def difficulty_kappa(correct: np.ndarray, subset: str) -> dict[str, float | int | str]:
+    """Mean observed kappa over all pairs of these runs, next to the kappa that each
+    image's difficulty alone predicts for independent runs (statistics.kappa_from_difficulty).
+    """
+    pairs = kappa_matrix(correct).kappa[np.triu_indices(len(correct), k=1)]
+    return {"subset": subset, "runs": len(correct), "images": correct.shape[1],
+            "kappa_observed_mean": float(np.nanmean(pairs)) if np.isfinite(pairs).any()
+            else np.nan,
+            "kappa_difficulty": statistics.kappa_from_difficulty(
+                difficulty.n_correct(correct), len(correct))}
+
+
+PAIR_STATISTICS = ["kappa", "ci_low", "ci_high", "kappa_min", "kappa_max", "p_value"]
+
+
+def _pair_lookup(pairs: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, float]]:
     out = {}
-    for row in pairs.itertuples(index=False):
-        out[(row.subset, row.run_a, row.run_b)] = row.kappa
-        out[(row.subset, row.run_b, row.run_a)] = row.kappa
+    for row in pairs.to_dict("records"):
+        stats = {key: row[key] for key in PAIR_STATISTICS}
+        out[(row["subset"], row["run_a"], row["run_b"])] = stats
+        out[(row["subset"], row["run_b"], row["run_a"])] = stats
     return out
 
 
@@ -44,7 +79,7 @@ def kappa_vs_reference(pairs: pd.DataFrame, runs: pd.DataFrame, base_condition: 
     """Kappa of each condition's instances against the base run (the base condition's
     first instance); conditions in `within_conditions` (disjoint data) are compared among
     their own instances instead."""
-    kappa = _pair_lookup(pairs)
+    stats = _pair_lookup(pairs)
     base_run = runs.loc[runs["condition"] == base_condition].sort_values("instance")
     if base_run.empty:
         raise ValueError(f"no run of the base condition {base_condition!r}")
@@ -59,8 +94,9 @@ def kappa_vs_reference(pairs: pd.DataFrame, runs: pd.DataFrame, base_condition: 
         for run, ref in comparisons:
             for subset in pairs["subset"].unique():
                 rows.append({"condition": condition, "run": run, "reference": ref,
-                             "subset": subset, "kappa": kappa[(subset, run, ref)]})
-    return pd.DataFrame(rows, columns=["condition", "run", "reference", "subset", "kappa"])
+                             "subset": subset, **stats[(subset, run, ref)]})
+    return pd.DataFrame(rows, columns=["condition", "run", "reference", "subset",
+                                       *PAIR_STATISTICS])
 
 
 def condition_matrix(pairs: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -84,31 +120,36 @@ def condition_matrix(pairs: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def difficulty_tables(correct: np.ndarray, image_ids: np.ndarray, labels: np.ndarray,
-                      tolerance: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per-image counts and categories, the histogram against the binomial, and shares.
+def difficulty_tables(correct: np.ndarray, tolerance: int,
+                      flags: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The histogram of correct runs per image against three references, and the shares.
 
-    Returns (images, histogram, shares). Shares are given exactly (tolerance 0) and with
-    the configured tolerance.
+    References: the paper's binomial (every run at the mean accuracy), the Poisson-binomial
+    (each run at its own accuracy) and the difficulty mixture (each image keeps its own
+    share of runs right; runs independent given it). `flags` (bool per image, e.g. label
+    errors) adds the share of flagged images per bin. Shares are given exactly
+    (tolerance 0) and with the configured tolerance.
     """
     n_runs = correct.shape[0]
     counts = difficulty.n_correct(correct)
-    strict = difficulty.categorise(counts, n_runs, 0)
-    images = pd.DataFrame({"image_id": image_ids, "label": labels, "n_correct": counts,
-                           "category": np.asarray(difficulty.CATEGORIES)[strict]})
     observed = difficulty.histogram(counts, n_runs)
     mean_accuracy = float(correct.mean())
     pmf = difficulty.binomial_reference(n_runs, mean_accuracy)
-    histogram = pd.DataFrame({"n_correct": np.arange(n_runs + 1), "images": observed,
-                              "observed": observed / counts.size, "binomial": pmf,
-                              "runs": n_runs, "mean_accuracy": mean_accuracy})
+    histogram = pd.DataFrame({
+        "n_correct": np.arange(n_runs + 1), "images": observed,
+        "observed": observed / counts.size, "binomial": pmf,
+        "poisson_binomial": statistics.poisson_binomial(correct.mean(axis=1)),
+        "difficulty_mixture": statistics.difficulty_mixture(counts, n_runs),
+        "runs": n_runs, "mean_accuracy": mean_accuracy})
+    if flags is not None:
+        histogram["flagged"] = difficulty.histogram(counts[flags], n_runs) / counts.size
     share_rows = []
     for tol in sorted({0, tolerance}):
         cats = difficulty.categorise(counts, n_runs, tol)
         for name, share in difficulty.shares(cats).items():
             share_rows.append({"tolerance": tol, "category": name, "share": share,
                                "binomial": _binomial_share(pmf, name, tol)})
-    return images, histogram, pd.DataFrame(share_rows)
+    return histogram, pd.DataFrame(share_rows)
 
 
 def _binomial_share(pmf: np.ndarray, category: str, tolerance: int) -> float:

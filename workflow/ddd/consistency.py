@@ -18,19 +18,29 @@ from dataclasses import dataclass
 import numpy as np
 
 UNDEFINED_TOL = 1e-12
+EXACT_FLOAT32 = 2**24  # integers below this, and all partial sums of them, are exact in float32
 
 
 @dataclass(frozen=True)
 class Consistency:
-    """Pairwise c_obs, c_exp and kappa (scalars or runs x runs matrices)."""
+    """Pairwise agreement: scalars for one pair, runs x runs matrices for kappa_matrix.
+
+    n is the number of images (the total weight with weights); right holds each
+    observer's right count (the pair (a, b), or one entry per run); both_right the
+    both-right counts. Counts are float64 holding exact integers for integer weights.
+    """
 
     c_obs: np.ndarray
     c_exp: np.ndarray
     kappa: np.ndarray
+    n: np.float64
+    right: np.ndarray
+    both_right: np.ndarray
 
 
-def _kappa(c_obs: np.ndarray, c_exp: np.ndarray) -> np.ndarray:
-    denom = 1.0 - c_exp
+def kappa_from(c_obs: np.ndarray, c_exp: np.ndarray) -> np.ndarray:
+    """Kappa from observed and expected agreement; NaN where c_exp == 1 (module policy)."""
+    denom = 1.0 - np.asarray(c_exp, dtype=np.float64)
     undefined = denom <= UNDEFINED_TOL
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (c_obs - c_exp) / np.where(undefined, 1.0, denom)
@@ -44,29 +54,55 @@ def error_consistency(a: np.ndarray, b: np.ndarray) -> Consistency:
     if a.shape != b.shape or a.ndim != 1 or a.size == 0:
         raise ValueError(f"need two non-empty correctness vectors of equal length, "
                          f"got shapes {a.shape} and {b.shape}")
-    c_obs = np.mean(a == b)
+    c_obs = np.float64(np.mean(a == b))
     p1, p2 = a.mean(), b.mean()
-    c_exp = p1 * p2 + (1 - p1) * (1 - p2)
-    return Consistency(np.float64(c_obs), np.float64(c_exp), _kappa(np.float64(c_obs),
-                                                                     np.float64(c_exp)))
+    c_exp = np.float64(p1 * p2 + (1 - p1) * (1 - p2))
+    return Consistency(c_obs, c_exp, kappa_from(c_obs, c_exp), n=np.float64(a.size),
+                       right=np.array([a.sum(), b.sum()], dtype=np.float64),
+                       both_right=np.float64(np.sum(a & b)))
 
 
-def kappa_matrix(correct: np.ndarray) -> Consistency:
+def _check_weights(weights: np.ndarray, n_images: int) -> np.ndarray:
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n_images,):
+        raise ValueError(f"need one weight per image ({n_images}), got shape {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and non-negative")
+    if w.sum() <= 0:
+        raise ValueError("weights must not all be zero")
+    return w
+
+
+def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None) -> Consistency:
     """Kappa for every pair of rows of a runs x images correctness matrix, in one product.
 
     Both-right counts are R = C C^T; both-wrong counts follow as n - r_i - r_j + R_ij
     with r the row sums, so one matrix product gives every pair's c_obs. The product runs
     in float32 below 2**24 images, where every partial sum of 0/1 products is an exactly
     representable integer, so the counts are exact at twice the float64 speed.
+
+    weights (one non-negative number per image, e.g. bootstrap resample counts) multiply
+    each image's contribution: r = C w, R = (C * w) C^T and n = sum(w), the same as
+    repeating each image w times. float32 is used only for integer weights summing below
+    2**24, which keeps every count exact; otherwise the product runs in float64.
     """
     c = np.asarray(correct)
     if c.ndim != 2 or c.shape[1] == 0:
         raise ValueError(f"need a runs x images matrix with at least one image, got {c.shape}")
-    n = c.shape[1]
-    c = c.astype(np.float32 if n < 2**24 else np.float64)
-    both_right = (c @ c.T).astype(np.float64)
-    right = np.diag(both_right)
+    if weights is None:
+        n = float(c.shape[1])
+        c = c.astype(np.float32 if n < EXACT_FLOAT32 else np.float64, copy=False)
+        both_right = (c @ c.T).astype(np.float64)
+    else:
+        w = _check_weights(weights, c.shape[1])
+        n = float(w.sum())
+        exact32 = n < EXACT_FLOAT32 and np.array_equal(w, np.round(w))
+        dtype = np.float32 if exact32 else np.float64
+        c = c.astype(dtype, copy=False)
+        both_right = ((c * w.astype(dtype)) @ c.T).astype(np.float64)
+    right = np.diag(both_right).copy()
     c_obs = (n - right[:, None] - right[None, :] + 2.0 * both_right) / n
     p = right / n
     c_exp = np.outer(p, p) + np.outer(1.0 - p, 1.0 - p)
-    return Consistency(c_obs, c_exp, _kappa(c_obs, c_exp))
+    return Consistency(c_obs, c_exp, kappa_from(c_obs, c_exp), n=np.float64(n), right=right,
+                       both_right=both_right)

@@ -21,8 +21,10 @@ def share_lines(shares: pd.DataFrame) -> list[str]:
 
 
 def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
-                  shares: pd.DataFrame, n_images: int, n_classes: int) -> str:
-    """Accuracy, mean kappa vs base (all and in-between images) and the three shares."""
+                  shares: pd.DataFrame, n_images: int, n_classes: int,
+                  reference: pd.DataFrame | None = None) -> str:
+    """Accuracy, mean kappa vs base (all and in-between images), the kappa image difficulty
+    alone predicts (`reference`, from analysis.difficulty_kappa) and the three shares."""
     acc = runs["accuracy"]
     mean_kappa = vs_base.groupby("subset")["kappa"].mean()  # NaN (undefined) pairs skipped
     by_condition = vs_base.pivot_table(index="condition", columns="subset", values="kappa",
@@ -33,6 +35,10 @@ def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
         f"  accuracy: mean {acc.mean():.1%}, range {acc.min():.1%} .. {acc.max():.1%}",
         f"  mean kappa vs base: {mean_kappa.get('all', np.nan):.3f} on all images, "
         f"{mean_kappa.get('in_between', np.nan):.3f} on in-between images",
+        *([] if reference is None else [
+            "  kappa predicted by image difficulty alone: "
+            + ", ".join(f"{row.kappa_difficulty:.3f} on {row.subset.replace('_', '-')} images"
+                        for row in reference.itertuples())]),
         "  kappa vs base by condition (all / in-between images):",
         *[f"    {condition:<24} {row.get('all', np.nan):6.3f} / "
           f"{row.get('in_between', np.nan):6.3f}" for condition, row in by_condition.iterrows()],

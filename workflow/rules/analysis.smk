@@ -16,10 +16,10 @@ rule collect_decisions:
 
 rule difficulty:
     input:
+        unpack(image_flags),
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
     output:
-        images="results/{study}/analysis/images.parquet",
         histogram="results/{study}/analysis/histogram.parquet",
         shares="results/{study}/analysis/shares.parquet",
     log:
@@ -27,8 +27,11 @@ rule difficulty:
     conda:
         "../../envs/analysis.yaml"
     params:
-        histogram_runs=config["analysis"]["histogram_runs"],
+        histogram_runs=histogram_runs,
         tolerance=config["analysis"]["tolerance"],
+        flag_column=lambda wc: config["studies"][wc.study]
+        .get("image_flags", {})
+        .get("column"),
     script:
         "../scripts/difficulty.py"
 
@@ -41,6 +44,7 @@ rule kappa:
         pairs="results/{study}/analysis/kappa_pairs.parquet",
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
         conditions="results/{study}/analysis/kappa_conditions.parquet",
+        reference="results/{study}/analysis/kappa_difficulty.parquet",
     log:
         "logs/{study}/kappa.log",
     conda:
@@ -48,10 +52,68 @@ rule kappa:
     params:
         base_condition=lambda wc: STUDIES[wc.study].base_condition,
         within_conditions=within_conditions,
-        histogram_runs=config["analysis"]["histogram_runs"],
+        histogram_runs=histogram_runs,
         in_between_tolerance=config["analysis"]["in_between_tolerance"],
+        bootstrap=config["analysis"]["bootstrap"],
     script:
         "../scripts/kappa.py"
+
+
+rule epoch_dynamics:
+    input:
+        unpack(histogram_decision_tables),
+    output:
+        changes="results/{study}/analysis/decision_changes.parquet",
+        share_right="results/{study}/analysis/share_right_over_epochs.parquet",
+        atlas="results/{study}/analysis/atlas.parquet",
+    log:
+        "logs/{study}/epoch_dynamics.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=histogram_runs,
+    script:
+        "../scripts/epoch_dynamics.py"
+
+
+rule balanced_subset:
+    input:
+        "results/{study}/analysis/atlas.parquet",
+    output:
+        "results/{study}/analysis/balanced_subset.parquet",
+    log:
+        "logs/{study}/balanced_subset.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        per_bin=config["analysis"]["balanced_subset"]["per_bin"],
+        seed=config["analysis"]["balanced_subset"]["seed"],
+    script:
+        "../scripts/balanced_subset.py"
+
+
+rule class_accuracy:
+    input:
+        runs="results/{study}/analysis/runs.parquet",
+        correct="results/{study}/analysis/correctness.parquet",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        accuracy="results/{study}/analysis/class_accuracy.parquet",
+        table=report(
+            "results/{study}/tables/b8_easiest_hardest_classes.csv",
+            caption="../report/table_b8.rst",
+            category="{study}",
+            subcategory="tables",
+        ),
+    log:
+        "logs/{study}/class_accuracy.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        base_run=base_run,
+        classes=config["analysis"]["class_table"]["classes"],
+    script:
+        "../scripts/class_accuracy.py"
 
 
 rule summary:
@@ -60,6 +122,7 @@ rule summary:
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
         shares="results/{study}/analysis/shares.parquet",
         correct="results/{study}/analysis/correctness.parquet",
+        reference="results/{study}/analysis/kappa_difficulty.parquet",
     output:
         "results/{study}/summary.txt",
     log:

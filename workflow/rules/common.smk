@@ -8,15 +8,24 @@ import yaml
 # every script, so conda envs need only the libraries.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
+import pandas as pd
+
+from ddd import analysis
 from ddd.study import build_study
 
 STUDIES = {name: build_study(name, spec) for name, spec in config["studies"].items()}
 FIGURES = [
     "fig02_kappa_vs_base",
     "fig03_histogram",
+    "fig04_base_over_epochs",
+    "fig05_runs_over_epochs",
+    "fig06_class_accuracy",
+    "fig07_accuracy",
     "fig10_kappa_matrix",
+    "fig11_decision_changes",
     "fig16_kappa_in_between",
 ]
+GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
 
 def _check_recipes():
@@ -45,7 +54,6 @@ _check_recipes()
 wildcard_constraints:
     study="|".join(STUDIES),
     run=r"[A-Za-z][A-Za-z0-9_]*-[0-9]+",
-    ext="png|pdf|svg",
 
 
 def dataset_spec(wildcards):
@@ -69,6 +77,36 @@ def run_info(wildcards):
     return {"study": run.study, "condition": run.condition, "instance": run.instance}
 
 
+def base_run(wildcards):
+    """The base condition's first instance: the reference of Fig 2 and Fig 4."""
+    study = STUDIES[wildcards.study]
+    return next(r.run_id for r in study.runs if r.condition == study.base_condition)
+
+
+def histogram_runs(wildcards):
+    """Runs entering the per-image statistics (config analysis.histogram_runs)."""
+    runs = pd.DataFrame(
+        [
+            {"run": r.run_id, "condition": r.condition, "instance": r.instance}
+            for r in STUDIES[wildcards.study].runs
+        ]
+    )
+    return analysis.histogram_runs(runs, config["analysis"]["histogram_runs"])
+
+
+def histogram_decision_tables(wildcards):
+    return {
+        run: f"results/{wildcards.study}/decisions/{run}.parquet"
+        for run in histogram_runs(wildcards)
+    }
+
+
+def image_flags(wildcards):
+    """The optional per-image flags file of a study (empty: none configured)."""
+    flags = config["studies"][wildcards.study].get("image_flags")
+    return {"flags": flags["path"]} if flags else {}
+
+
 def within_conditions(wildcards):
     """Conditions compared among their own instances (disjoint data), not against base."""
     runs = STUDIES[wildcards.study].runs
@@ -76,12 +114,27 @@ def within_conditions(wildcards):
 
 
 def all_targets():
+    """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
-    for name in STUDIES:
-        targets.append(f"results/{name}/summary.txt")
-        for fig in FIGURES:
-            for ext in config["figures"]["formats"]:
-                targets.append(f"results/{name}/figures/{fig}.{ext}")
+    for name, study in STUDIES.items():
+        figures = FIGURES + (
+            GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else []
+        )
+        targets += [
+            f"results/{name}/summary.txt",
+            f"results/{name}/tables/b8_easiest_hardest_classes.csv",
+            f"results/{name}/analysis/balanced_subset.parquet",
+        ]
+        targets += [
+            f"results/{name}/figures/{fig}.{ext}"
+            for fig in figures
+            for ext in ("png", "pdf")
+        ]
+    if len(STUDIES) > 1:
+        targets += [
+            f"results/figures/fig13_kappa_vs_base_datasets.{ext}"
+            for ext in ("png", "pdf")
+        ]
     return targets
 
 

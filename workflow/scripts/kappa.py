@@ -1,4 +1,5 @@
-"""Error consistency for every pair of runs, on all images and on in-between images."""
+"""Error consistency for every pair of runs, on all images and on in-between images, with
+bootstrap intervals, kappa bounds, p-values and the kappa image difficulty alone predicts."""
 
 import pandas as pd
 
@@ -13,21 +14,25 @@ with to_file(smk.log[0]) as log:
     correct = pd.read_parquet(smk.input.correct)
     run_ids = runs["run"].tolist()
     matrix = correctness.matrix(correct, run_ids)
-    chosen = correctness.matrix(correct, analysis.histogram_runs(runs,
-                                                                 smk.params.histogram_runs))
+    chosen = correctness.matrix(correct, list(smk.params.histogram_runs))
     category = difficulty.categorise(difficulty.n_correct(chosen), len(chosen),
                                      smk.params.in_between_tolerance)
     between = category == difficulty.CATEGORIES.index("in_between")
     log.info("%d of %d images are in-between", between.sum(), between.size)
-    pairs = [analysis.kappa_pairs(matrix, run_ids, "all")]
-    if between.any():
-        pairs.append(analysis.kappa_pairs(matrix[:, between], run_ids, "in_between"))
-    pairs = pd.concat(pairs, ignore_index=True)
+    subsets = {"all": slice(None)} | ({"in_between": between} if between.any() else {})
+    boot = smk.params.bootstrap
+    pairs = pd.concat([analysis.kappa_pairs(matrix[:, keep], run_ids, subset,
+                                            boot["resamples"], boot["seed"], boot["level"])
+                       for subset, keep in subsets.items()], ignore_index=True)
+    log.info("%d pairs, %d bootstrap resamples per subset", len(pairs) // len(subsets),
+             boot["resamples"])
     outputs = {
         "pairs": pairs,
         "vs_base": analysis.kappa_vs_reference(pairs, runs, smk.params.base_condition,
                                                list(smk.params.within_conditions)),
         "conditions": analysis.condition_matrix(pairs, runs),
+        "reference": pd.DataFrame([analysis.difficulty_kappa(chosen[:, keep], subset)
+                                   for subset, keep in subsets.items()]),
     }
     for name, frame in outputs.items():
         with atomic_path(smk.output[name]) as tmp:

@@ -1,15 +1,15 @@
-"""Draw fig02_kappa_vs_base from its analysis table."""
+"""Fig 2: kappa of each condition vs base, with intervals, kappa range and DDD reference."""
 
 import pandas as pd
 
-from ddd import plots
 from ddd.logs import to_file
+from ddd.plots import base, kappa
 
 smk = snakemake
 
 with to_file(smk.log[0]):
-    table = pd.read_parquet(smk.input[0])
-    fig = plots.kappa_vs_base(
-        table, f"{smk.wildcards.study}: error consistency vs base", tuple(smk.params.ylim)
-    )
-    plots.save(fig, smk.output[0], smk.params.dpi)
+    reference = pd.read_parquet(smk.input.reference).set_index("subset")["kappa_difficulty"]
+    fig = kappa.kappa_vs_base(pd.read_parquet(smk.input.table),
+                              f"{smk.wildcards.study}: error consistency vs base",
+                              tuple(smk.params.ylim), difficulty_kappa=reference.get("all"))
+    base.save(fig, [smk.output.png, smk.output.pdf], smk.params.dpi)

@@ -1,15 +1,14 @@
-"""Draw fig10_kappa_matrix from its analysis table."""
+"""Fig 10: mean kappa between every two conditions."""
 
 import pandas as pd
 
-from ddd import plots
 from ddd.logs import to_file
+from ddd.plots import base, kappa
 
 smk = snakemake
 
 with to_file(smk.log[0]):
-    table = pd.read_parquet(smk.input[0])
-    fig = plots.kappa_matrix(
-        table, f"{smk.wildcards.study}: kappa between conditions", smk.params.annotate
-    )
-    plots.save(fig, smk.output[0], smk.params.dpi)
+    fig = kappa.kappa_matrix(pd.read_parquet(smk.input.table),
+                             f"{smk.wildcards.study}: error consistency between conditions",
+                             smk.params.annotate)
+    base.save(fig, [smk.output.png, smk.output.pdf], smk.params.dpi)

@@ -1,15 +1,14 @@
-"""Draw fig16_kappa_in_between from its analysis table."""
+"""Fig 16: kappa between conditions on all images and on in-between images only."""
 
 import pandas as pd
 
-from ddd import plots
 from ddd.logs import to_file
+from ddd.plots import base, kappa
 
 smk = snakemake
 
 with to_file(smk.log[0]):
-    table = pd.read_parquet(smk.input[0])
-    fig = plots.kappa_all_vs_in_between(
-        table, f"{smk.wildcards.study}: kappa on all vs in-between images", smk.params.annotate
-    )
-    plots.save(fig, smk.output[0], smk.params.dpi)
+    fig = kappa.kappa_all_vs_in_between(
+        pd.read_parquet(smk.input.table),
+        f"{smk.wildcards.study}: all vs in-between images", smk.params.annotate)
+    base.save(fig, [smk.output.png, smk.output.pdf], smk.params.dpi)

@@ -1,0 +1,5 @@
+"""Figures of the paper, drawn from analysis tables only (one module per topic)."""
+
+import matplotlib
+
+matplotlib.use("Agg")

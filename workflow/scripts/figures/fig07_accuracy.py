@@ -1,0 +1,18 @@
+"""Fig 7: accuracy of every condition."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ddd.logs import to_file
+from ddd.plots import base, classes
+
+smk = snakemake
+
+with to_file(smk.log[0]):
+    manifest = json.loads(Path(smk.input.manifest).read_text())
+    fig = classes.accuracy_per_condition(pd.read_parquet(smk.input.runs),
+                                         1 / manifest["splits"]["test"]["classes"],
+                                         f"{smk.wildcards.study}: accuracy per condition")
+    base.save(fig, [smk.output.png, smk.output.pdf], smk.params.dpi)
