@@ -53,9 +53,13 @@ def decision_changes(changes: pd.DataFrame, title: str) -> plt.Figure:
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6), sharey=True, layout="constrained")
     columns = {"prediction_changed": "predicted class changes",
                "correctness_changed": "right/wrong changes"}
+    runs = changes["run"].unique()
+    colours = plt.cm.tab20(np.linspace(0, 1, 20))[: len(runs)] if len(runs) <= 20 else \
+        plt.cm.viridis(np.linspace(0, 1, len(runs)))
     for ax, (column, label) in zip(axes, columns.items(), strict=True):
-        for run, group in changes.groupby("run", sort=False):
-            ax.plot(group["epoch"], group[column], lw=1.2, label=pretty(run))
+        for run, colour in zip(runs, colours, strict=True):
+            group = changes[changes["run"] == run]
+            ax.plot(group["epoch"], group[column], lw=1.2, color=colour, label=pretty(run))
         ax.set_title(label)
         ax.set_xlabel("epoch e (change e → e + 1)")
     axes[0].set_ylabel("share of images")
