@@ -39,6 +39,9 @@ class Recipe:
     flip: bool = True
     label_smoothing: float = 0.0
     bn_recalibration: int = 0
+    crop_padding: int = 0  # random crops of the zero-padded image (CIFAR: 4)
+    amp: bool = False  # bfloat16 autocast on CUDA
+    compile: bool = False  # torch.compile on CUDA
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Recipe:

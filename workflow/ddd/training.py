@@ -1,13 +1,15 @@
-"""The training loop: data lives on the device as uint8, epochs are seeded and resumable.
+"""The training loop: seeded, resumable epochs, evaluated before training and after each.
 
-Every epoch's data order and flips come from a generator seeded by (data_seed, epoch), and
-the model is initialised from init_seed, so a run killed after epoch e and resumed from its
-checkpoint ends with the same decisions as an uninterrupted one (deterministic mode).
-The model is evaluated before training (epoch 0) and after every epoch.
+Every epoch's data order and augmentation come from a generator seeded by (data_seed,
+epoch), and the model is initialised from init_seed, so a run killed after epoch e and
+resumed from its checkpoint ends with the same decisions as an uninterrupted one
+(deterministic mode). On CUDA, `amp` runs forward passes in bfloat16 and `compile` uses
+torch.compile; data sources are in ddd.batches.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -21,19 +23,14 @@ from torch import nn
 from tqdm import tqdm
 
 from ddd.atomic import atomic_path
+from ddd.batches import Batches, Data, FileBatches, channel_stats, eval_batches, train_batches
 from ddd.models import build_model
 from ddd.study import Recipe
 
+__all__ = ["Batches", "FileBatches", "TrainResult", "pick_device", "predict", "train"]
+
 log = logging.getLogger("ddd.train")
 SPLIT_SEED = 20220101  # fixes the two class-stratified halves shared by every run
-
-
-@dataclass
-class Batches:
-    """A split on the device: uint8 images (N, 3, H, W) and int64 labels."""
-
-    images: torch.Tensor
-    labels: torch.Tensor
 
 
 @dataclass
@@ -66,12 +63,6 @@ def subset_indices(labels: np.ndarray, subset: str) -> np.ndarray:
     return out
 
 
-def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel mean and std of uint8 images, shaped (1, 3, 1, 1)."""
-    x = images.float()
-    return x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True)
-
-
 def configure_determinism(deterministic: bool) -> None:
     """Deterministic algorithms everywhere, or cuDNN's fastest (non-deterministic) ones."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -80,15 +71,22 @@ def configure_determinism(deterministic: bool) -> None:
     torch.backends.cudnn.benchmark = not deterministic
 
 
+def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on CUDA when `amp`; full precision otherwise."""
+    if amp and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 @torch.inference_mode()
-def predict(model: nn.Module, data: Batches, mean: torch.Tensor, std: torch.Tensor,
-            batch_size: int) -> np.ndarray:
+def predict(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
+            batch_size: int, amp: bool = False) -> np.ndarray:
     """Argmax class of every image, in order."""
     model.eval()
     out = []
-    for start in range(0, len(data.images), batch_size):
-        x = (data.images[start:start + batch_size].float() - mean) / std
-        out.append(model(x.contiguous(memory_format=torch.channels_last)).argmax(1))
+    with autocast(data.device, amp):
+        for x, _ in eval_batches(data, batch_size, mean, std):
+            out.append(model(x).argmax(1))
     return torch.cat(out).cpu().numpy().astype(np.int16)
 
 
@@ -106,6 +104,9 @@ def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if images <= 0 or not norms:
         return
+    if not isinstance(data, Batches):
+        raise ValueError("bn_recalibration needs the training data in memory; set it to 0 "
+                         "for file-based datasets (ImageNet)")
     momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
@@ -120,67 +121,70 @@ def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
         m.momentum = momentum
 
 
-def _epoch_order(n: int, recipe: Recipe, epoch: int, device: torch.device
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(recipe.data_seed * 1_000_003 + epoch)
-    order = torch.randperm(n, generator=gen)
-    flips = torch.rand(n, generator=gen) < 0.5 if recipe.flip else torch.zeros(n, dtype=bool)
-    return order.to(device), flips.to(device)
-
-
-def _train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, data: Batches,
+def _train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
                  recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
                  progress: bool) -> dict[str, float]:
-    model.train()
-    device = data.images.device
-    order, flips = _epoch_order(len(data.images), recipe, epoch, device)
-    loss_sum = torch.zeros((), device=device)
-    right = torch.zeros((), device=device, dtype=torch.long)
-    starts = range(0, len(order), recipe.batch_size)
-    for start in tqdm(starts, desc=f"epoch {epoch}", leave=False, disable=not progress):
-        batch = order[start:start + recipe.batch_size]
+    net.train()
+    loss_sum = torch.zeros((), device=data.device)
+    right = torch.zeros((), device=data.device, dtype=torch.long)
+    batches = train_batches(data, recipe.batch_size, recipe.data_seed, epoch, recipe.flip,
+                            recipe.crop_padding, mean, std)
+    steps = -(-len(data) // recipe.batch_size)
+    for x_batch, y_batch in tqdm(batches, total=steps, desc=f"epoch {epoch}", leave=False,
+                                 disable=not progress):
         # batch_splits > 1: the same batch fed as consecutive smaller steps (B.3 half batch).
-        for chunk in batch.tensor_split(recipe.batch_splits):
-            x = (data.images[chunk].float() - mean) / std
-            x = torch.where(flips[chunk, None, None, None], x.flip(3), x)
-            y = data.labels[chunk]
-            logits = model(x.contiguous(memory_format=torch.channels_last))
-            loss = nn.functional.cross_entropy(logits, y,
-                                               label_smoothing=recipe.label_smoothing)
+        for x, y in zip(x_batch.tensor_split(recipe.batch_splits),
+                        y_batch.tensor_split(recipe.batch_splits), strict=True):
+            with autocast(data.device, recipe.amp):
+                logits = net(x)
+                loss = nn.functional.cross_entropy(logits, y,
+                                                   label_smoothing=recipe.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            loss_sum += loss.detach() * len(chunk)
+            loss_sum += loss.detach() * len(y)
             right += (logits.argmax(1) == y).sum()
-    n = len(order)
+    n = len(data)
     return {"train_loss": loss_sum.item() / n, "train_accuracy": right.item() / n}
 
 
-def train(recipe: Recipe, train_data: Batches, test_data: Batches, num_classes: int,
+def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
           checkpoint: str | os.PathLike, checkpoint_key: str,
-          eval_batch_size: int = 1000) -> tuple[nn.Module, TrainResult]:
+          eval_batch_size: int = 1000, image_size: int | None = None
+          ) -> tuple[nn.Module, TrainResult]:
     """Train one run, evaluating on `test_data` before training and after every epoch.
+
+    `image_size` (the training crop) defaults to the in-memory images' size.
 
     After each epoch the full state is saved to `checkpoint` (atomically); a checkpoint whose
     key matches `checkpoint_key` (the run's config hash) is resumed, any other is ignored.
     """
     configure_determinism(recipe.deterministic)
-    device = train_data.images.device
+    device = train_data.device
+    if image_size is None:
+        if not isinstance(train_data, Batches):
+            raise ValueError("give image_size (the training crop) for file-based data")
+        image_size = train_data.images.shape[-1]
     torch.manual_seed(recipe.init_seed)
-    model = build_model(recipe.architecture, num_classes, train_data.images.shape[-1])
+    model = build_model(recipe.architecture, num_classes, image_size)
     model = model.to(device, memory_format=torch.channels_last)
+    compiled = recipe.compile and device.type == "cuda"
+    net = torch.compile(model) if compiled else model  # model keeps the plain state dict
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.effective_lr,
                                 momentum=recipe.momentum, nesterov=recipe.nesterov,
                                 weight_decay=recipe.weight_decay)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones),
                                                      recipe.lr_gamma)
-    mean, std = channel_stats(train_data.images)
-    test_labels = test_data.labels.cpu().numpy()
+    mean, std = channel_stats(train_data)
+    test_labels = np.asarray(test_data.labels.cpu() if isinstance(test_data, Batches)
+                             else test_data.labels)
 
-    def evaluate() -> np.ndarray:
+    def evaluate() -> tuple[np.ndarray, float]:
+        began = time.perf_counter()
         recalibrate_batchnorm(model, train_data, mean, std, recipe.bn_recalibration,
                               recipe.batch_size)
-        return predict(model, test_data, mean, std, eval_batch_size)
+        predictions = predict(net, test_data, mean, std, eval_batch_size, recipe.amp)
+        return predictions, time.perf_counter() - began
 
     result = TrainResult(np.empty((0, len(test_data.images)), dtype=np.int16))
     start_epoch = 1
@@ -193,22 +197,24 @@ def train(recipe: Recipe, train_data: Batches, test_data: Batches, num_classes: 
         start_epoch = state["epoch"] + 1
         log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
     else:
-        predictions = evaluate()
+        predictions, _ = evaluate()
         result.predictions = predictions[None]
         log.info("epoch 0 (untrained): test accuracy %.4f", np.mean(predictions == test_labels))
     progress = sys.stderr.isatty()
     for epoch in range(start_epoch, recipe.total_epochs + 1):
         began = time.perf_counter()
-        stats = _train_epoch(model, optimizer, train_data, recipe, epoch, mean, std, progress)
+        stats = _train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress)
         scheduler.step()
-        predictions = evaluate()
+        predictions, eval_seconds = evaluate()
         stats.update(epoch=epoch, test_accuracy=float(np.mean(predictions == test_labels)),
-                     seconds=time.perf_counter() - began, lr=optimizer.param_groups[0]["lr"])
+                     seconds=time.perf_counter() - began, eval_seconds=eval_seconds,
+                     lr=optimizer.param_groups[0]["lr"])
         result.predictions = np.concatenate([result.predictions, predictions[None]])
         result.history.append(stats)
         log.info("epoch %d/%d: train loss %.4f, train accuracy %.4f, test accuracy %.4f, "
-                 "%.1f s", epoch, recipe.total_epochs, stats["train_loss"],
-                 stats["train_accuracy"], stats["test_accuracy"], stats["seconds"])
+                 "%.1f s (evaluation %.1f s)", epoch, recipe.total_epochs, stats["train_loss"],
+                 stats["train_accuracy"], stats["test_accuracy"], stats["seconds"],
+                 eval_seconds)
         _save_checkpoint(checkpoint, checkpoint_key, epoch, model, optimizer, scheduler, result)
     return model, result
 

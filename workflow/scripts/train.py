@@ -10,10 +10,11 @@ import torch
 import ddd
 from ddd import decisions
 from ddd.atomic import atomic_path
+from ddd.batches import Batches
 from ddd.datasets import arrays
 from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
-from ddd.training import Batches, pick_device, subset_indices, train
+from ddd.training import pick_device, subset_indices, train
 
 smk = snakemake
 

@@ -42,9 +42,19 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def verify_checksum(path: str | os.PathLike, manifest_path: str | os.PathLike) -> None:
+    """Raise if the file at `path` does not match the checksum in its manifest."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    if sha256(path) != manifest["sha256"]:
+        raise ValueError(f"{path} does not match the checksum in {manifest_path}: "
+                         f"the file is corrupt; delete it and rerun the workflow")
+
+
 def save(path: str | os.PathLike, manifest_path: str | os.PathLike,
-         splits: dict[str, ImageArrays], info: dict) -> None:
-    """Write the splits to `path` (.npz) and a manifest with shapes, `info` and the checksum."""
+         splits: dict[str, ImageArrays], info: dict,
+         class_names: list[str] | None = None) -> None:
+    """Write the splits to `path` (.npz) and a manifest with shapes, `info`, the checksum
+    and, when given, the class names."""
     arrays = {}
     for name, split in splits.items():
         arrays[f"{name}_images"] = split.images
@@ -57,9 +67,12 @@ def save(path: str | os.PathLike, manifest_path: str | os.PathLike,
         **info,
         "file": Path(path).name,
         "sha256": checksum,
+        "storage": "arrays",
         "splits": {name: {"images": list(s.images.shape), "classes": int(s.labels.max()) + 1}
                    for name, s in splits.items()},
     }
+    if class_names is not None:
+        manifest["class_names"] = list(class_names)
     write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
 
 
@@ -71,10 +84,7 @@ def load(path: str | os.PathLike, split: str, verify: bool = False,
         raise FileNotFoundError(
             f"dataset file {path} does not exist: build it with `snakemake {path}`")
     if verify:
-        manifest = json.loads(Path(manifest_path).read_text())
-        if sha256(path) != manifest["sha256"]:
-            raise ValueError(f"{path} does not match the checksum in {manifest_path}: "
-                             f"the file is corrupt; delete it and rerun the workflow")
+        verify_checksum(path, manifest_path)
     try:
         with np.load(path) as archive:
             return ImageArrays(archive[f"{split}_images"], archive[f"{split}_labels"])

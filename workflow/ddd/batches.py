@@ -1,0 +1,124 @@
+"""Where training and evaluation batches come from.
+
+`Batches`: a whole split on the device as uint8 (CIFAR-size and Gaussian data), shuffled,
+flipped and cropped there with generators seeded by (data_seed, epoch), as in airbench.
+`FileBatches`: image files decoded by DataLoader workers (ImageNet); shuffling is seeded
+by (data_seed, epoch) too. Both yield normalised float batches on the device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+# ImageNet channel statistics in uint8 units, for file data (too large to measure per run).
+IMAGENET_MEAN = (0.485 * 255, 0.456 * 255, 0.406 * 255)
+IMAGENET_STD = (0.229 * 255, 0.224 * 255, 0.225 * 255)
+
+
+@dataclass
+class Batches:
+    """A split on the device: uint8 images (N, 3, H, W) and int64 labels."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+
+@dataclass
+class FileBatches:
+    """A split as image files: a Dataset of (uint8 CHW tensor, label), decoded by workers."""
+
+    dataset: Dataset
+    labels: np.ndarray
+    device: torch.device
+    workers: int = 4
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+Data = Batches | FileBatches
+
+
+def channel_stats(data: Data) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std, shaped (1, 3, 1, 1): measured on in-memory data, the
+    ImageNet constants for files."""
+    if isinstance(data, FileBatches):
+        mean, std = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)
+        return mean.view(1, 3, 1, 1).to(data.device), std.view(1, 3, 1, 1).to(data.device)
+    x = data.images.float()
+    return x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True)
+
+
+def _normalise(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    return ((x.float() - mean) / std).contiguous(memory_format=torch.channels_last)
+
+
+def random_crop(x: torch.Tensor, padding: int, gen: torch.Generator) -> torch.Tensor:
+    """Shift every image by up to `padding` pixels (zero fill), i.e. a random crop of the
+    padded image, in one gather on the device."""
+    n, _, h, w = x.shape
+    padded = torch.nn.functional.pad(x, (padding,) * 4)
+    dy, dx = (torch.randint(0, 2 * padding + 1, (2, n), generator=gen)
+              .to(x.device).unbind(0))
+    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
+    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
+    batch = torch.arange(n, device=x.device)[:, None, None, None]
+    channel = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
+    return padded[batch, channel, rows, cols]
+
+
+def _epoch_generator(data_seed: int, epoch: int) -> torch.Generator:
+    return torch.Generator().manual_seed(data_seed * 1_000_003 + epoch)
+
+
+def train_batches(data: Data, batch_size: int, data_seed: int, epoch: int, flip: bool,
+                  crop_padding: int, mean: torch.Tensor, std: torch.Tensor
+                  ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """One epoch of shuffled, augmented, normalised training batches."""
+    gen = _epoch_generator(data_seed, epoch)
+    if isinstance(data, FileBatches):  # augmentation happens in the workers' transform
+        loader = DataLoader(data.dataset, batch_size=batch_size, shuffle=True, generator=gen,
+                            num_workers=data.workers, pin_memory=data.device.type == "cuda",
+                            persistent_workers=False, drop_last=False)
+        for x, y in loader:
+            yield (_normalise(x.to(data.device, non_blocking=True), mean, std),
+                   y.to(data.device, non_blocking=True))
+        return
+    n = len(data)
+    order = torch.randperm(n, generator=gen).to(data.device)
+    flips = (torch.rand(n, generator=gen) < 0.5 if flip else torch.zeros(n, dtype=torch.bool))
+    flips = flips.to(data.device)
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        x = data.images[idx]
+        if crop_padding:
+            x = random_crop(x, crop_padding, gen)
+        x = torch.where(flips[idx, None, None, None], x.flip(3), x)
+        yield _normalise(x, mean, std), data.labels[idx]
+
+
+def eval_batches(data: Data, batch_size: int, mean: torch.Tensor, std: torch.Tensor
+                 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Every image once, in order, normalised."""
+    if isinstance(data, FileBatches):
+        loader = DataLoader(data.dataset, batch_size=batch_size, shuffle=False,
+                            num_workers=data.workers, pin_memory=data.device.type == "cuda")
+        for x, y in loader:
+            yield (_normalise(x.to(data.device, non_blocking=True), mean, std),
+                   y.to(data.device, non_blocking=True))
+        return
+    for start in range(0, len(data), batch_size):
+        yield (_normalise(data.images[start:start + batch_size], mean, std),
+               data.labels[start:start + batch_size])
