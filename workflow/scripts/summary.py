@@ -13,5 +13,6 @@ with to_file(smk.log[0]):
     text = study_summary(smk.wildcards.study, pd.read_parquet(smk.input.runs),
                          pd.read_parquet(smk.input.vs_base), pd.read_parquet(smk.input.shares),
                          n_images=len(correct), n_classes=correct["label"].nunique(),
-                         reference=pd.read_parquet(smk.input.reference))
+                         reference=pd.read_parquet(smk.input.reference),
+                         flag_label=smk.params.flag_label)
     write_text(smk.output[0], text)
