@@ -22,6 +22,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/infer.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 
