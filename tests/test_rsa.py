@@ -98,3 +98,21 @@ def test_vs_reference_and_condition_means():
     assert means[("base", "base")] == 1.0
     pairs = rsa.pairs_table(sim, runs["run"].tolist())
     assert len(pairs) == 10 and pairs["rsa"].iloc[0] == 0.9
+
+
+def test_average_ranks_match_scipy_with_and_without_ties(rng):
+    from scipy.stats import rankdata
+
+    for values in (rng.normal(size=1000), rng.integers(0, 30, 1000).astype(np.float32),
+                   np.array([2.0, 2.0, 2.0]), np.array([1.0])):
+        np.testing.assert_array_equal(rsa.average_ranks(values), rankdata(values))
+
+
+def test_run_similarities_stream_runs_into_one_store(rng):
+    base = rng.normal(size=(30, 6))
+    runs = [base, base * 2, rng.normal(size=(30, 6))]
+    sim = rsa.run_similarities(runs, "pearson")
+    assert sim[0, 1] == pytest.approx(1.0)
+    assert sim[0, 2] == pytest.approx(rsa.compare(rsa.rdm(base), rsa.rdm(runs[2]), "pearson"))
+    with pytest.raises(ValueError, match="different numbers of images"):
+        rsa.run_similarities([base, base[:20]])

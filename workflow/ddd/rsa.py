@@ -9,14 +9,16 @@ Memory: a condensed RDM of n images has n(n - 1)/2 float32 entries (2,000 images
 10,000: 200 MB; 50,000: 5 GB, hence a fixed image subset). The correlation rows are
 computed in blocks, so the full n x n matrix is never held. Comparing R runs keeps R
 standardised vectors (R x 4 bytes per entry) and accumulates their products in float64
-over column chunks.
+over column chunks. Peak memory: about 24 bytes per RDM entry while one run is ranked,
+plus 4 bytes per entry and run (see benchmarks/rsa_memory.py and the README).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 COMPARISONS = ("spearman", "pearson")
 ROW_BLOCK = 256  # image rows of the correlation matrix computed at a time
@@ -53,18 +55,54 @@ def constant_patterns(activations: np.ndarray) -> int:
     return int(np.sum(np.ptp(x, axis=1) == 0))
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based float64 ranks, ties sharing their mean rank (scipy's rankdata 'average'),
+    in chunks: a value's tied run spans searchsorted left..right in the sorted values, so
+    temporary memory stays at the sort order and the sorted copy."""
+    v = np.asarray(values)
+    order = np.argsort(v, kind="stable")
+    sorted_values = v[order]
+    ranks = np.empty(len(v))
+    for start in range(0, len(v), COLUMN_CHUNK):
+        chunk = sorted_values[start:start + COLUMN_CHUNK]
+        left = np.searchsorted(sorted_values, chunk, "left")
+        right = np.searchsorted(sorted_values, chunk, "right")
+        ranks[order[start:start + COLUMN_CHUNK]] = (left + right + 1) / 2
+    return ranks
+
+
 def standardise(vector: np.ndarray, method: str = "spearman") -> np.ndarray:
     """Zero-mean, unit-norm float32 vector (of ranks for Spearman): the dot product of two
     is their correlation."""
     if method not in COMPARISONS:
         raise ValueError(f"unknown RDM comparison {method!r}; valid: {', '.join(COMPARISONS)}")
-    v = rankdata(vector) if method == "spearman" else np.array(vector, dtype=np.float64)
+    v = average_ranks(vector) if method == "spearman" else np.array(vector, dtype=np.float64)
     v -= v.mean()
     norm = np.linalg.norm(v)
     if norm == 0:
         return np.full(v.shape, np.nan, dtype=np.float32)
     v /= norm
     return v.astype(np.float32)
+
+
+def run_similarities(activations: Sequence[np.ndarray], method: str = "spearman"
+                     ) -> np.ndarray:
+    """(R, R) RDM similarities of R runs' (images, features) activations. One run's RDM is
+    built at a time and its standardised vector written into one preallocated (R, entries)
+    float32 array, the only memory that grows with R (the activations are small beside
+    it: n x features against n(n - 1)/2)."""
+    store = None
+    for k, run in enumerate(activations):
+        vector = standardise(rdm(run), method)
+        if store is None:
+            store = np.empty((len(activations), len(vector)), dtype=np.float32)
+        elif len(vector) != store.shape[1]:
+            raise ValueError(f"run {k} has {len(vector)} RDM entries, run 0 {store.shape[1]}: "
+                             f"the runs' activations cover different numbers of images")
+        store[k] = vector
+    if store is None:
+        raise ValueError("no runs to compare")
+    return similarity_matrix(store)
 
 
 def similarity_matrix(standardised: np.ndarray) -> np.ndarray:

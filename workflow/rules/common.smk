@@ -21,8 +21,6 @@ FIGURES = [
     "fig07_accuracy",
     "fig10_kappa_matrix",
     "fig16_kappa_in_between",
-    "fig17_rsa_vs_base",
-    "fig17_rsa_matrix",
 ]
 # Decisions over training epochs: studies without pretrained models only.
 EPOCH_FIGURES = [
@@ -30,6 +28,8 @@ EPOCH_FIGURES = [
     "fig05_runs_over_epochs",
     "fig11_decision_changes",
 ]
+# RSA of trained runs' activations (features of pretrained models are not captured yet).
+RSA_FIGURES = ["fig17_rsa_vs_base", "fig17_rsa_matrix"]
 GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
 
@@ -160,7 +160,9 @@ def flags_spec(wildcards):
         )
     if "label_errors" in spec:
         source = spec["label_errors"]["source"]
-        default = "label errors (cleanlab)" if source == "cleanlab" else "known label errors"
+        default = (
+            "label errors (cleanlab)" if source == "cleanlab" else "known label errors"
+        )
         return {
             "path": f"results/{wildcards.study}/analysis/label_errors.parquet",
             "column": "label_error",
@@ -185,6 +187,11 @@ def label_error_inputs(wildcards):
     """Every run's features (cleanlab) or the file of known label errors."""
     spec = label_errors_spec(wildcards)
     if spec["source"] == "cleanlab":
+        if STUDIES[wildcards.study].inferred:
+            raise ValueError(
+                f"config: study {wildcards.study!r}: label_errors from cleanlab needs the "
+                f"logits of trained runs; with pretrained models give source: file"
+            )
         return feature_files(wildcards)
     if "path" not in spec:
         raise ValueError(
@@ -220,6 +227,7 @@ def all_targets():
         figures = (
             FIGURES
             + (EPOCH_FIGURES if not study.inferred else [])
+            + (RSA_FIGURES if not study.inferred else [])
             + (GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else [])
         )
         targets += [

@@ -260,6 +260,7 @@ rule fig17_rsa_vs_base:
         dpi=config["figures"]["dpi"],
         layer=config["analysis"]["rsa"]["layer"],
         comparison=config["analysis"]["rsa"]["comparison"],
+        images=config["analysis"]["rsa"]["images"],
     script:
         "../scripts/figures/fig17_rsa_vs_base.py"
 
@@ -284,5 +285,6 @@ rule fig17_rsa_matrix:
         annotate=config["figures"]["kappa_matrix"]["annotate"],
         layer=config["analysis"]["rsa"]["layer"],
         comparison=config["analysis"]["rsa"]["comparison"],
+        images=config["analysis"]["rsa"]["images"],
     script:
         "../scripts/figures/fig17_rsa_matrix.py"

@@ -8,6 +8,8 @@ rule features:
         "results/{study}/features/{run}.npz",
     log:
         "logs/{study}/features/{run}.log",
+    wildcard_constraints:
+        run=one_of(TRAINED_RUNS),
     conda:
         "../../envs/train.yaml"
     threads: config["train"]["threads"]
@@ -17,6 +19,7 @@ rule features:
         recipe=run_recipe,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
+        workers=config["train"]["workers"],
         layer=config["analysis"]["rsa"]["layer"],
         images=config["analysis"]["rsa"]["images"],
         seed=config["analysis"]["rsa"]["seed"],

@@ -14,7 +14,7 @@ smk = snakemake
 
 with to_file(smk.log[0]) as log:
     runs = pd.DataFrame(smk.params.runs)
-    standardised, reference = [], None
+    activations, reference = [], None
     for run in runs["run"]:
         found = features.load(smk.input[run])
         if reference is None:
@@ -26,9 +26,8 @@ with to_file(smk.log[0]) as log:
         if constant:
             log.warning("%s: %d images with a constant activation pattern (dissimilarity 1 "
                         "to every other image)", run, constant)
-        standardised.append(rsa.standardise(rsa.rdm(found.activations),
-                                            smk.params.comparison))
-    similarity = rsa.similarity_matrix(np.stack(standardised))
+        activations.append(found.activations)
+    similarity = rsa.run_similarities(activations, smk.params.comparison)
     outputs = {
         "pairs": rsa.pairs_table(similarity, runs["run"].tolist()),
         "vs_base": rsa.vs_reference(similarity, runs, smk.params.base_condition,
