@@ -221,3 +221,11 @@ def test_config_typo_stops_the_run_naming_key_and_valid_values(tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "'lr_sclae' is not one of" in text and "'lr_scale'" in text
+
+
+def test_image_flags_and_label_errors_together_stop_the_run(tmp_path):
+    config = copy.deepcopy(TINY)
+    config["studies"]["tiny"]["image_flags"] = {"path": "flags.parquet"}
+    out = snakemake(tmp_path, config, "--dry-run")
+    assert out.returncode != 0
+    assert "gives both image_flags and label_errors" in out.stdout + out.stderr
