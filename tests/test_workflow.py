@@ -62,7 +62,8 @@ def test_run_writes_tables_figures_and_summary(workdir):
         assert table["image_id"].nunique() == 10 * 20
         assert decisions.read_metadata(results / f"decisions/{run}.parquet")["run"] == run
         log = (workdir / f"logs/tiny/train/{run}.log").read_text()
-        assert len(re.findall(r"epoch \d/2: train loss .* test accuracy .* s\n", log)) == 2
+        epoch_line = r"epoch \d/2: train loss .* test accuracy .* s \(evaluation .* s\)\n"
+        assert len(re.findall(epoch_line, log)) == 2
     runs = pd.read_parquet(results / "analysis/runs.parquet")
     assert runs["run"].tolist() == run_ids
     assert runs["accuracy"].mean() > 0.1  # chance: 10 classes
