@@ -1,6 +1,7 @@
 """The experiment page: stimuli at display size, manifest, index.html and Fig 12."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ smk = snakemake
 
 with to_file(smk.log[0]) as log:
     chosen = pd.read_csv(smk.input.pairs)
-    data_manifest = json.loads(open(smk.input.data_manifest).read())
+    data_manifest = json.loads(Path(smk.input.data_manifest).read_text())
     storage = data_manifest.get("storage", "arrays")
     if storage != "arrays":
         raise ValueError(f"{smk.input.data_manifest}: stimuli can be exported from array "

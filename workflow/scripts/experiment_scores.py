@@ -1,6 +1,7 @@
 """Score the subjects' answer files: accuracy per subject, kappa between subjects, figure."""
 
 import json
+from pathlib import Path
 
 from ddd.atomic import atomic_path, write_text
 from ddd.experiment import page, scoring
@@ -11,7 +12,7 @@ from ddd.plots.experiment import human_scores
 smk = snakemake
 
 with to_file(smk.log[0]) as log:
-    manifest = json.loads(open(smk.input.manifest).read())
+    manifest = json.loads(Path(smk.input.manifest).read_text())
     responses = scoring.read_all(smk.input.responses, page.pair_table(manifest))
     scores = scoring.subject_scores(responses)
     kappa = scoring.subject_kappa(responses)

@@ -188,7 +188,8 @@ def summary(scores: pd.DataFrame, kappa: pd.DataFrame) -> dict:
     """Accuracy over subjects and kappa over pairs of subjects: mean, sd, min, max."""
     return {"subjects": len(scores), "pairs": int(scores["trials"].max()),
             "accuracy": _spread(scores["accuracy"]),
-            "subject_pairs": len(kappa), "kappa": _spread(kappa["kappa"])}
+            "subject_pairs": len(kappa), "kappa": _spread(kappa["kappa"]),
+            "undefined_kappa": int(kappa["kappa"].isna().sum())}
 
 
 def summary_text(study: str, stats: dict) -> str:
@@ -196,12 +197,16 @@ def summary_text(study: str, stats: dict) -> str:
     acc, kap = stats["accuracy"], stats["kappa"]
     lines = [f"experiment {study}: {stats['subjects']} subjects, {stats['pairs']} pairs of "
              f"one trivial and one impossible image (chance 50%)",
-             f"  accuracy: mean {acc['mean']:.2%}, sd {acc['sd']:.2%}, range "
+             f"  accuracy: mean {acc['mean']:.2%}, sd "
+             f"{'n/a' if math.isnan(acc['sd']) else format(acc['sd'], '.2%')}, range "
              f"{acc['min']:.2%} .. {acc['max']:.2%}"]
     if stats["subject_pairs"]:
         lines.append(f"  kappa between subjects ({stats['subject_pairs']} pairs of subjects): "
                      f"mean {kap['mean']:.3f}, sd {kap['sd']:.3f}, range {kap['min']:.3f} .. "
                      f"{kap['max']:.3f}")
+        if stats["undefined_kappa"]:
+            lines.append(f"    ({stats['undefined_kappa']} pairs of subjects both all right or "
+                         f"all wrong: kappa undefined, left out)")
     else:
         lines.append("  kappa between subjects: needs at least two subjects")
     return "\n".join(lines) + "\n"
