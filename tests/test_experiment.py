@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -198,3 +199,24 @@ def test_duplicate_subject_ids_are_rejected_naming_both_files(manifest, tmp_path
     with pytest.raises(scoring.ResponseError, match="subject id 'S1' is used by 2 files") as err:
         scoring.read_all([second, first], page.pair_table(manifest))
     assert f"{first}, {second}" in str(err.value)
+
+
+def test_file_datasets_are_shown_as_the_networks_are_evaluated_on_them(tmp_path):
+    from tests.fakes import write_imagenet
+    from torchvision.io import decode_image
+
+    from ddd.datasets import imagenet
+    from ddd.datasets.prepare import prepare
+
+    root = write_imagenet(tmp_path / "imagenet")
+    data, manifest = tmp_path / "dataset.npz", tmp_path / "manifest.json"
+    prepare({"kind": "imagenet", "path": str(root), "train_split": "train",
+             "test_split": "val", "resize": 32, "crop": 24}, data, manifest)
+    shown = stimuli.test_images(data, manifest)
+    index = imagenet.load_index(data, "test")
+    for image_id in range(len(index)):
+        expected = imagenet.eval_transform(32, 24)(
+            decode_image(str(Path(index.root) / index.paths[image_id]))).numpy()
+        image = shown[image_id]
+        assert image.shape == (3, 24, 24) and image.dtype == np.uint8
+        assert np.abs(image.astype(int) - expected).mean() < 8  # PIL vs torchvision resize

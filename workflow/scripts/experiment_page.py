@@ -1,12 +1,10 @@
 """The experiment page: stimuli at display size, manifest, index.html and Fig 12."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 
 from ddd.atomic import write_text
-from ddd.datasets import arrays
 from ddd.experiment import page, stimuli
 from ddd.logs import to_file
 from ddd.plots import base
@@ -16,13 +14,7 @@ smk = snakemake
 
 with to_file(smk.log[0]) as log:
     chosen = pd.read_csv(smk.input.pairs)
-    data_manifest = json.loads(Path(smk.input.data_manifest).read_text())
-    storage = data_manifest.get("storage", "arrays")
-    if storage != "arrays":
-        raise ValueError(f"{smk.input.data_manifest}: stimuli can be exported from array "
-                         f"datasets only, this one is stored as {storage!r}")
-    test = arrays.load(smk.input.data, "test", verify=True,
-                       manifest_path=smk.input.data_manifest).images
+    test = stimuli.test_images(smk.input.data, smk.input.data_manifest)
     size = smk.params.display_size
     ids = [*chosen["trivial_id"], *chosen["impossible_id"]]
     stimuli.export(test, ids, size, smk.output.stimuli)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ddd.atomic import atomic_dir
+from ddd.datasets import arrays
 
 
 class ImageSource(Protocol):
@@ -18,6 +20,37 @@ class ImageSource(Protocol):
     array of a test split."""
 
     def __getitem__(self, image_id: int) -> np.ndarray: ...
+
+
+class FileImages:
+    """Image files as the networks are evaluated on them: the shorter side resized to
+    `resize` (bilinear, antialiased), then the central `crop` x `crop` square."""
+
+    def __init__(self, root: str, paths: np.ndarray, resize: int, crop: int) -> None:
+        self.root, self.paths, self.resize, self.crop = root, paths, resize, crop
+
+    def __getitem__(self, image_id: int) -> np.ndarray:
+        with Image.open(os.path.join(self.root, str(self.paths[image_id]))) as file:
+            image = file.convert("RGB")
+        scale = self.resize / min(image.size)
+        width, height = (max(self.crop, round(side * scale)) for side in image.size)
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+        left, top = (width - self.crop) // 2, (height - self.crop) // 2
+        image = image.crop((left, top, left + self.crop, top + self.crop))
+        return np.asarray(image).transpose(2, 0, 1)
+
+
+def test_images(data_path: str | os.PathLike, manifest_path: str | os.PathLike) -> ImageSource:
+    """The test split of a prepared dataset (checked against its manifest's checksum):
+    in-memory images as stored, image files (ImageNet) resized and cropped as for
+    evaluation (the manifest's spec.resize and spec.crop)."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    if manifest["storage"] != "files":
+        return arrays.load(data_path, "test", verify=True, manifest_path=manifest_path).images
+    arrays.verify_checksum(data_path, manifest_path)
+    with np.load(data_path) as index:
+        root, paths = str(index["root"]), index["test_paths"]
+    return FileImages(root, paths, manifest["spec"]["resize"], manifest["spec"]["crop"])
 
 
 def file_name(image_id: int) -> str:
