@@ -17,6 +17,7 @@ with to_file(smk.log[0]) as log:
              chosen["same_class"].sum(),
              pd.concat([chosen["trivial_label"], chosen["impossible_label"]]).nunique())
     if len(chosen) < smk.params.pairs:
-        log.warning("asked for %d pairs, but the atlas allows only %d (too few trivial or "
-                    "impossible images at tolerance %d)", smk.params.pairs, len(chosen),
-                    smk.params.tolerance)
+        kinds = pd.Series(pairs.categories(atlas, smk.params.tolerance)).value_counts()
+        log.warning("asked for %d pairs, but the atlas allows only %d: %d trivial and %d "
+                    "impossible images at tolerance %d", smk.params.pairs, len(chosen),
+                    kinds.get("trivial", 0), kinds.get("impossible", 0), smk.params.tolerance)

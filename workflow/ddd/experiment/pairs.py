@@ -26,6 +26,17 @@ def _round_robin(queues: dict[int, list[int]], rng: np.random.Generator) -> list
     return order
 
 
+def categories(atlas: pd.DataFrame, tolerance: int = 0) -> np.ndarray:
+    """Each atlas image's category (difficulty.CATEGORIES) with `tolerance`."""
+    if atlas.empty:
+        raise ValueError("the atlas has no images")
+    runs = atlas["runs"].unique()
+    if len(runs) != 1:
+        raise ValueError(f"the atlas mixes run counts {sorted(runs.tolist())}")
+    return np.asarray(difficulty.CATEGORIES)[
+        difficulty.categorise(atlas["n_correct"].to_numpy(), int(runs[0]), tolerance)]
+
+
 def select_pairs(atlas: pd.DataFrame, n_pairs: int, seed: int,
                  tolerance: int = 0) -> pd.DataFrame:
     """Up to `n_pairs` pairs of one trivial and one impossible atlas image; no image twice.
@@ -36,18 +47,13 @@ def select_pairs(atlas: pd.DataFrame, n_pairs: int, seed: int,
     round. When no class has both kinds left, the remaining images of each kind are
     paired across classes, again one class per kind and round. Fewer pairs than asked
     for come back when the atlas has fewer trivial or impossible images (columns
-    PAIR_COLUMNS; pair numbers start at 1, in the order chosen); none at all is an error.
+    PAIR_COLUMNS; pair numbers start at 1, in the order chosen), none when either kind is
+    missing.
     """
     if n_pairs < 1:
         raise ValueError(f"n_pairs must be at least 1, got {n_pairs}")
-    if atlas.empty:
-        raise ValueError("the atlas has no images")
-    runs = atlas["runs"].unique()
-    if len(runs) != 1:
-        raise ValueError(f"the atlas mixes run counts {sorted(runs.tolist())}")
     table = atlas.sort_values("image_id", kind="stable").reset_index(drop=True)
-    category = np.asarray(difficulty.CATEGORIES)[
-        difficulty.categorise(table["n_correct"].to_numpy(), int(runs[0]), tolerance)]
+    category = categories(table, tolerance)
     rng = np.random.default_rng(seed)
     trivial = _queues(table[category == "trivial"], rng)
     impossible = _queues(table[category == "impossible"], rng)
@@ -58,11 +64,6 @@ def select_pairs(atlas: pd.DataFrame, n_pairs: int, seed: int,
             break
         for c in rng.permutation(both).tolist()[: n_pairs - len(chosen)]:
             chosen.append((trivial[c].pop(), impossible[c].pop()))
-    if not chosen and not (any(trivial.values()) and any(impossible.values())):
-        n_easy, n_hard = (int((category == c).sum()) for c in ("trivial", "impossible"))
-        raise ValueError(f"the atlas has {n_easy} trivial and {n_hard} impossible images "
-                         f"(tolerance {tolerance}): no pair can be formed; allow a larger "
-                         f"tolerance or train the runs longer")
     across = zip(_round_robin(trivial, rng), _round_robin(impossible, rng), strict=False)
     chosen += list(across)[: n_pairs - len(chosen)]
     rows = [table.loc[[t for t, _ in chosen]], table.loc[[i for _, i in chosen]]]

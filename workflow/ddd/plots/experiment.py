@@ -13,10 +13,16 @@ from ddd.plots import base
 def example_pairs(impossible: list[np.ndarray], trivial: list[np.ndarray],
                   titles: list[str]) -> plt.Figure:
     """Paper Fig 12: impossible images (top row) above the trivial image of their pair
-    (bottom row); the images are (H, W, 3) uint8 display arrays."""
-    if not impossible or len(impossible) != len(trivial) or len(titles) != len(trivial):
-        raise ValueError("need as many impossible and trivial images and titles, at least one")
+    (bottom row); the images are (H, W, 3) uint8 display arrays. No pairs: a note."""
+    if len(impossible) != len(trivial) or len(titles) != len(trivial):
+        raise ValueError("need as many impossible and trivial images and titles")
     n = len(impossible)
+    if n == 0:
+        fig, ax = plt.subplots(figsize=(6.0, 3.0))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no pairs: the atlas lacks trivial or impossible images",
+                ha="center", va="center")
+        return fig
     fig, axes = plt.subplots(2, n, figsize=(1.9 * n + 0.6, 4.2), squeeze=False)
     for column, (hard, easy, title) in enumerate(zip(impossible, trivial, titles, strict=True)):
         for row, image in enumerate((hard, easy)):

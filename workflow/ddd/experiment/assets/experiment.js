@@ -123,5 +123,8 @@
   el("left").addEventListener("click", () => respond("left"));
   el("right").addEventListener("click", () => respond("right"));
 
-  if (data.pairs.length === 0) fail("This experiment has no pairs.");
+  if (data.pairs.length === 0) {
+    el("start").disabled = true;
+    fail("This experiment has no pairs: the study has no trivial or no impossible images.");
+  }
 })();
