@@ -203,6 +203,7 @@ def test_duplicate_subject_ids_are_rejected_naming_both_files(manifest, tmp_path
     assert f"{first}, {second}" in str(err.value)
 
 
+@pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
 def test_file_datasets_are_shown_as_the_networks_are_evaluated_on_them(tmp_path):
     from torchvision.io import decode_image
 

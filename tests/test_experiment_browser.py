@@ -135,6 +135,16 @@ def test_scripted_observers_are_scored_as_they_answered(experiment, url, browser
     assert kappa["kappa"].tolist() == pytest.approx([(0.6 - 0.52) / 0.48])
 
 
+def test_a_bad_subject_id_does_not_start_the_experiment(url, browser):
+    tab = browser.new_page()
+    tab.goto(url)
+    tab.fill("#subject", "no spaces, please")
+    tab.click("#start")
+    tab.wait_for_timeout(500)
+    assert tab.is_hidden("#task") and tab.is_visible("#intro")
+    tab.close()
+
+
 def test_page_is_self_contained(experiment):
     html = (experiment[0] / "index.html").read_text()
     assert "http://" not in html and "https://" not in html and "@@" not in html
