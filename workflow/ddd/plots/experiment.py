@@ -40,7 +40,7 @@ def example_pairs(impossible: list[np.ndarray], trivial: list[np.ndarray],
 
 def human_scores(scores: pd.DataFrame, kappa: pd.DataFrame, title: str) -> plt.Figure:
     """Accuracy per subject against chance with the mean and its spread (left), and kappa
-    between every two subjects (right, when there are at least two)."""
+    between every two subjects (right, when there are at least two; NaN kappa blank)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.2),
                                       gridspec_kw={"width_ratios": [1.2, 1.0]})
     ordered = scores.sort_values("accuracy", kind="stable")
@@ -59,7 +59,7 @@ def human_scores(scores: pd.DataFrame, kappa: pd.DataFrame, title: str) -> plt.F
     left.set_title("Accuracy per subject")
     subjects = sorted(scores["subject"])
     if len(subjects) > 1:
-        matrix = pd.DataFrame(np.eye(len(subjects)), index=subjects, columns=subjects)
+        matrix = pd.DataFrame(np.nan, index=subjects, columns=subjects)  # diagonal blank
         for a, b, k in kappa[["subject_a", "subject_b", "kappa"]].itertuples(index=False):
             matrix.loc[a, b] = matrix.loc[b, a] = k
         base.heatmap(right, matrix, "Error consistency between subjects",
