@@ -223,3 +223,25 @@ def test_file_datasets_are_shown_as_the_networks_are_evaluated_on_them(tmp_path)
         image = shown[image_id]
         assert image.shape == (3, 24, 24) and image.dtype == np.uint8
         assert np.abs(image.astype(int) - expected).mean() < 8  # PIL vs torchvision resize
+
+
+@pytest.mark.filterwarnings("ignore:The set_bad function:PendingDeprecationWarning")
+def test_figures_draw_pairs_and_scores_also_in_the_edge_cases(rng):
+    import matplotlib.pyplot as plt
+
+    from ddd.plots.experiment import example_pairs, human_scores
+
+    image = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    fig = example_pairs([image] * 3, [image] * 3, ["pair 1", "pair 2", "pair 3"])
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "pair 1"
+    assert "no pairs" in example_pairs([], [], []).axes[0].texts[0].get_text()
+    with pytest.raises(ValueError, match="as many"):
+        example_pairs([image], [], ["pair 1"])
+    one = pd.DataFrame({"subject": ["s1"], "accuracy": [0.8]})
+    fig = human_scores(one, pd.DataFrame(columns=["subject_a", "subject_b", "kappa"]), "t")
+    assert "two subjects" in fig.axes[1].texts[0].get_text()
+    two = pd.DataFrame({"subject": ["s1", "s2"], "accuracy": [0.8, 0.6]})
+    kappa = pd.DataFrame({"subject_a": ["s1"], "subject_b": ["s2"], "kappa": [0.25]})
+    heat = human_scores(two, kappa, "t").axes[1].collections[0].get_array()
+    assert np.ma.masked_invalid(heat).compressed().tolist() == [0.25, 0.25]
+    plt.close("all")
