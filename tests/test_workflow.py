@@ -210,6 +210,10 @@ def test_scoring_is_a_named_target_that_needs_answer_files(workdir):
     assert f"2 subjects, {n_pairs} pairs" in summary
     check_figure(folder / "scores/scores.png")
     assert not (workdir / "results/tiny_b/experiment/scores").exists()
+    (folder / "responses/s2.csv").unlink()  # a removed file reruns the scoring too
+    out = snakemake(workdir, TINY, "--dry-run", "score_experiment")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^experiment_scores\s+1$", out.stdout + out.stderr, re.M)
     answer_file(folder / "responses/s1_again.csv", manifest, "s1", 1)
     out = snakemake(workdir, TINY, "score_experiment")
     assert out.returncode != 0
