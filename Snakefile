@@ -26,12 +26,14 @@ include: "workflow/rules/infer.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/representations.smk"
+include: "workflow/rules/experiment.smk"
 
 
 rule all:
     default_target: True
     input:
         all_targets(),
+        experiment_targets(),
 
 
 onsuccess:

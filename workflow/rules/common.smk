@@ -253,3 +253,50 @@ def print_summaries():
         path = Path(f"results/{name}/summary.txt")
         if path.exists():
             print(path.read_text(), end="")
+
+
+def experiment_targets():
+    """Page, manifest, stimuli and Fig 12 of every study (none with experiment.pairs 0)."""
+    if config["experiment"]["pairs"] == 0:
+        return []
+    return [
+        f"results/{name}/experiment/{file}"
+        for name in STUDIES
+        for file in ("index.html", "manifest.json", "stimuli")
+    ] + [
+        f"results/{name}/figures/fig12_experiment_pairs.{ext}"
+        for name in STUDIES
+        for ext in ("png", "pdf")
+    ]
+
+
+def response_folder(study):
+    return config["experiment"]["responses"].format(study=study)
+
+
+def response_files(study):
+    """The answer files (*.csv) in a study's responses folder, sorted."""
+    return sorted(str(path) for path in Path(response_folder(study)).glob("*.csv"))
+
+
+def experiment_responses(wildcards):
+    files = response_files(wildcards.study)
+    if not files:
+        raise ValueError(
+            f"no answer files (*.csv) in {response_folder(wildcards.study)}/: put the "
+            f"files the experiment page (results/{wildcards.study}/experiment/index.html) "
+            f"downloads there, or set experiment.responses"
+        )
+    return files
+
+
+def scored_studies(wildcards):
+    """Scores of every study with answer files; an error when no study has any."""
+    studies = [name for name in STUDIES if response_files(name)]
+    if not studies:
+        folders = ", ".join(f"{response_folder(name)}/" for name in STUDIES)
+        raise ValueError(
+            f"no answer files (*.csv) to score in {folders}: run the experiment "
+            f"(results/<study>/experiment/index.html) and put the downloaded files there"
+        )
+    return [f"results/{name}/experiment/scores/summary.txt" for name in studies]
