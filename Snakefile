@@ -24,12 +24,14 @@ include: "workflow/rules/datasets.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/confusion.smk"
 
 
 rule all:
     default_target: True
     input:
         all_targets(),
+        confusion_targets(),
 
 
 onsuccess:
