@@ -186,7 +186,7 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
         predictions = predict(net, test_data, mean, std, eval_batch_size, recipe.amp)
         return predictions, time.perf_counter() - began
 
-    result = TrainResult(np.empty((0, len(test_data.images)), dtype=np.int16))
+    result = TrainResult(np.empty((0, len(test_data)), dtype=np.int16))
     start_epoch = 1
     state = _load_checkpoint(checkpoint, checkpoint_key)
     if state is not None:
