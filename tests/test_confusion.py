@@ -81,8 +81,9 @@ def test_build_spec_defaults_match_the_schema_and_resolve_runs():
     assert recipe["init_seed"] == 5 and recipe["data_seed"] == 2 and recipe["epochs"] == 8
     with pytest.raises(ValueError, match="distinct classes of 0..9"):
         confusion.build_spec({"classes": [1, 2, 12]}, num_classes=10)
-    with pytest.raises(ValueError, match="list of class indices"):
-        confusion.build_spec({"classes": 4}, num_classes=None)
+    assert confusion.dataset_classes({"kind": "cifar100", "path": "x"}) == 100
+    with pytest.raises(ValueError, match="in-memory dataset"):
+        confusion.dataset_classes({"kind": "imagenet", "path": "x"})
 
 
 def test_subset_indices_and_positions(labels):

@@ -107,33 +107,38 @@ class ConfusionSpec:
         return recipe
 
 
+def dataset_classes(dataset: dict[str, Any]) -> int:
+    """Number of classes of a study's dataset config; confusion runs need in-memory data."""
+    kind = dataset["kind"]
+    if kind == "gaussian":
+        return int(dataset["classes"])
+    if kind == "cifar100":
+        return 100
+    raise ValueError(f"confusion experiments need an in-memory dataset (gaussian, "
+                     f"cifar100); remove the confusion section of the {kind} study")
+
+
 # Defaults of a `confusion:` section (the schema states the same, tested).
 DEFAULTS: dict[str, Any] = {"classes": 10, "pairs": "adjacent", "repeats": 4,
                             "both_ways": False, "train_per_class": None, "recipe": {},
                             "alpha": 0.05, "correction": "benjamini_hochberg"}
 
 
-def build_spec(spec: dict[str, Any], num_classes: int | None) -> ConfusionSpec:
+def build_spec(spec: dict[str, Any], num_classes: int) -> ConfusionSpec:
     """Resolve a `confusion:` section (missing keys: DEFAULTS) for a dataset of
-    `num_classes` classes (None: unknown before the data exists; then `classes` must be a
-    list). `classes` is a list of class indices or a number n of evenly spaced classes.
+    `num_classes` classes. `classes` is a list of class indices or a number n of evenly
+    spaced classes.
     """
     spec = {**DEFAULTS, **spec}
     chosen = spec["classes"]
-    if isinstance(chosen, int):
-        if num_classes is None:
-            raise ValueError("confusion classes: the dataset's number of classes is not in "
-                             "its config; give confusion.classes as a list of class indices")
-        classes = spaced_classes(num_classes, chosen)
-    else:
-        classes = [int(c) for c in chosen]
+    classes = (spaced_classes(num_classes, chosen) if isinstance(chosen, int)
+               else [int(c) for c in chosen])
     if len(classes) < 3:
         raise ValueError(f"confusion classes {classes}: give at least 3 classes, so that "
                          f"a class other than the confused pair remains")
-    upper = num_classes if num_classes is not None else np.inf
-    if len(set(classes)) != len(classes) or not all(0 <= c < upper for c in classes):
+    if len(set(classes)) != len(classes) or not all(0 <= c < num_classes for c in classes):
         raise ValueError(f"confusion classes {classes}: give distinct classes of "
-                         f"0..{upper - 1}")
+                         f"0..{num_classes - 1}")
     return ConfusionSpec(
         classes=tuple(classes),
         pairs=tuple(class_pairs(classes, spec["pairs"])),

@@ -5,12 +5,7 @@ from ddd import confusion
 
 CONFUSION = {
     name: confusion.build_spec(
-        spec["confusion"],
-        (
-            spec["dataset"]["classes"]
-            if isinstance(spec["dataset"].get("classes"), int)
-            else None
-        ),
+        spec["confusion"], confusion.dataset_classes(spec["dataset"])
     )
     for name, spec in config["studies"].items()
     if "confusion" in spec

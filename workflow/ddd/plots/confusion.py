@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 
 
+CORRECTION_NAMES = {"benjamini_hochberg": "Benjamini-Hochberg (FDR)", "holm": "Holm (FWER)"}
+
+
 def _grid(effects: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str], list[int]]:
     """(pairs x targets) matrix of `column`, the pairs in their order, the targets sorted."""
     pairs = list(dict.fromkeys(effects["pair"]))
@@ -43,15 +46,17 @@ def _heatmap(effects: pd.DataFrame, column: str, names: dict[int, str], both_way
     mesh = ax.pcolormesh(shown, cmap=plt.get_cmap(cmap).with_extremes(bad="0.85"),
                          vmin=-vmax, vmax=vmax)
     fig.colorbar(mesh, ax=ax, label=label, shrink=0.8)
+    dark = np.abs(np.nan_to_num(values)) > 0.6 * vmax  # white text on strong colours
     for (i, j), cell in np.ndenumerate(text):
-        ax.text(j + 0.5, i + 0.5, cell, ha="center", va="center", fontsize=7)
+        ax.text(j + 0.5, i + 0.5, cell, ha="center", va="center", fontsize=7,
+                color="white" if dark[i, j] and not own[i, j] else "black")
     ax.set_xticks(np.arange(len(targets)) + 0.5, [names[t] for t in targets],
                   rotation=60, ha="right")
     ax.set_yticks(np.arange(len(pairs)) + 0.5, rows)
     ax.invert_yaxis()
     ax.set_xlabel("class T")
     ax.set_ylabel(f"confused pair A {arrow} B")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=9)
     return fig
 
 
@@ -59,14 +64,14 @@ def effects_heatmap(effects: pd.DataFrame, names: dict[int, str], both_ways: boo
                     correction: str, title: str) -> plt.Figure:
     """Change of T's test accuracy in control standard deviations; * marks p_adjusted
     below alpha. Values beyond the colour scale are clipped in colour, not in text."""
-    label = "confused - control accuracy (control std devs)"
+    label = "Δ accuracy on T (control SDs)"
     return _heatmap(effects, "std_devs", names, both_ways, "RdBu", label, ".1f", 2.0,
-                    f"{title}\n* significant after {correction.replace('_', '-')}", True)
+                    f"{title}\n* significant after {CORRECTION_NAMES[correction]}", True)
 
 
 def information_heatmap(effects: pd.DataFrame, names: dict[int, str], both_ways: bool,
                         title: str) -> plt.Figure:
     """Bits of one-vs-rest information on T gained (+) or lost (-) by the confusion."""
-    label = "bits on T: confused - control"
+    label = "Δ bits on T"
     return _heatmap(effects, "bits_difference", names, both_ways, "PRGn", label, "+.3f",
                     0.01, title, False)
