@@ -32,7 +32,7 @@ rule all:
     default_target: True
     input:
         all_targets(),
-        confusion_targets(),
+        confusion.targets(CONFUSION),
 
 
 onsuccess:

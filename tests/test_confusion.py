@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
 from ddd import confusion, confusion_stats
 from ddd.plots import base
@@ -77,8 +79,26 @@ def test_build_spec_defaults_match_the_schema_and_resolve_runs():
     assert spec.classes == tuple(confusion.spaced_classes(100, 10))
     assert len(spec.pairs) == 9 and spec.pair_ids[0] == "control"
     assert spec.pair_ids[1] == "0-11"
-    recipe = spec.repeat_recipe({"epochs": 8, "init_seed": 3}, repeat=2)
-    assert recipe["init_seed"] == 5 and recipe["data_seed"] == 2 and recipe["epochs"] == 8
+    recipe = spec.run_recipe({"epochs": 8, "init_seed": 3}, "0-11", repeat=2)
+    assert recipe == {"data_seed": 2, "epochs": 8, "init_seed": 5}
+    assert list(recipe) == sorted(recipe)
+    assert spec.run_recipe({"epochs": 8}, "control", 2) == spec.run_recipe({"epochs": 8},
+                                                                            "0-11", 2)
+    with pytest.raises(ValueError, match="no confusion run 0-22/1"):
+        spec.run_recipe({}, "0-22", 1)
+    with pytest.raises(ValueError, match="repeats 1..4"):
+        spec.run_recipe({}, "control", 5)
+    changed = confusion.build_spec({"recipe": {"epochs": 2}, "repeats": 2}, 10)
+    assert changed.run_recipe({"epochs": 8, "lr": 0.1}, "control", 1)["epochs"] == 2
+    assert len(changed.decision_tables("s")) == 2 * 10
+    assert changed.decision_tables("s")[:3] == [
+        "results/s/confusion/decisions/control/1.parquet",
+        "results/s/confusion/decisions/control/2.parquet",
+        "results/s/confusion/decisions/0-1/1.parquet"]
+    assert confusion.targets({"s": changed}) == [
+        "results/s/confusion/effects.csv",
+        *(f"results/s/confusion/figures/confusion_{f}.{e}"
+          for f in ("effects", "information") for e in ("png", "pdf"))]
     with pytest.raises(ValueError, match="distinct classes of 0..9"):
         confusion.build_spec({"classes": [1, 2, 12]}, num_classes=10)
     assert confusion.dataset_classes({"kind": "cifar100", "path": "x"}) == 100
@@ -220,3 +240,16 @@ def test_source_table_and_heatmaps(rng, tmp_path):
         png = tmp_path / f"fig{i}.png"
         base.save(fig, [png, png.with_suffix(".pdf")], 60)
         assert matplotlib.image.imread(png)[..., :3].std() > 0.05
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"repeat": 3}, r"'repeat' is not one of \['classes', 'pairs', 'repeats'"),
+    ({"pairs": "neighbours"}, r"'neighbours' is not valid"),
+    ({"correction": "bonferroni"}, r"'bonferroni' is not one of"),
+    ({"recipe": {"epoch": 2}}, r"'epoch' is not one of \[.*'epochs'"),
+])
+def test_schema_names_confusion_typos(edit, message):
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config["studies"]["gaussian"]["confusion"].update(edit)
+    with pytest.raises(WorkflowError, match=message):
+        validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))

@@ -99,12 +99,35 @@ class ConfusionSpec:
         """The control and every pair."""
         return [CONTROL] + [pair_id(a, b) for a, b in self.pairs]
 
-    def repeat_recipe(self, base: dict[str, Any], repeat: int) -> dict[str, Any]:
-        """The study's recipe with the confusion changes and repeat's seeds (base + r)."""
+    def run_recipe(self, base: dict[str, Any], pair: str, repeat: int) -> dict[str, Any]:
+        """The recipe of run (pair, repeat): the study's recipe with the confusion changes
+        and the repeat's seeds (base + r), key-sorted so reordering the config reruns
+        nothing. The pair does not change it; an unknown pair or repeat raises."""
+        if pair not in self.pair_ids or not 1 <= repeat <= self.repeats:
+            raise ValueError(f"no confusion run {pair}/{repeat}; pairs {self.pair_ids}, "
+                             f"repeats 1..{self.repeats}")
         recipe = {**base, **self.recipe_changes}
         recipe["init_seed"] = recipe.get("init_seed", 0) + repeat
         recipe["data_seed"] = recipe.get("data_seed", 0) + repeat
-        return recipe
+        return dict(sorted(recipe.items()))
+
+    def decision_tables(self, study: str) -> list[str]:
+        """Paths of every run's decision table: the controls, then each pair's repeats."""
+        return [f"results/{study}/confusion/decisions/{pair}/{repeat}.parquet"
+                for pair in self.pair_ids for repeat in range(1, self.repeats + 1)]
+
+
+FIGURES = ("confusion_effects", "confusion_information")
+
+
+def targets(specs: dict[str, ConfusionSpec]) -> list[str]:
+    """The confusion table and figures (PNG and PDF) of every study that has a spec."""
+    out = []
+    for study in specs:
+        out.append(f"results/{study}/confusion/effects.csv")
+        out += [f"results/{study}/confusion/figures/{fig}.{ext}"
+                for fig in FIGURES for ext in ("png", "pdf")]
+    return out
 
 
 def dataset_classes(dataset: dict[str, Any]) -> int:

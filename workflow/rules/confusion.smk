@@ -10,49 +10,7 @@ CONFUSION = {
     for name, spec in config["studies"].items()
     if "confusion" in spec
 }
-
-
-def confusion_spec(wildcards):
-    """The study's confusion spec; the pair and repeat must be among its runs."""
-    spec = CONFUSION.get(wildcards.study)
-    if spec is None:
-        raise ValueError(f"study {wildcards.study!r} has no confusion section in the config")
-    if wildcards.pair not in spec.pair_ids or not 1 <= int(wildcards.repeat) <= spec.repeats:
-        raise ValueError(
-            f"study {wildcards.study!r}: no confusion run {wildcards.pair}/"
-            f"{wildcards.repeat}; pairs {spec.pair_ids}, repeats 1..{spec.repeats}"
-        )
-    return spec
-
-
-def confusion_recipe(wildcards):
-    """Study recipe, confusion changes and the repeat's seeds; key-sorted."""
-    recipe = confusion_spec(wildcards).repeat_recipe(
-        config["studies"][wildcards.study]["recipe"], int(wildcards.repeat)
-    )
-    return dict(sorted(recipe.items()))
-
-
-def confusion_decision_tables(wildcards):
-    spec = CONFUSION[wildcards.study]
-    return [
-        f"results/{wildcards.study}/confusion/decisions/{pair}/{repeat}.parquet"
-        for pair in spec.pair_ids
-        for repeat in range(1, spec.repeats + 1)
-    ]
-
-
-def confusion_targets():
-    """The confusion table and figures (PNG and PDF) of every study that configures it."""
-    targets = []
-    for name in CONFUSION:
-        targets.append(f"results/{name}/confusion/effects.csv")
-        targets += [
-            f"results/{name}/confusion/figures/{fig}.{ext}"
-            for fig in ("confusion_effects", "confusion_information")
-            for ext in ("png", "pdf")
-        ]
-    return targets
+CONFUSION_STUDIES = "|".join(CONFUSION) or "(?!)"  # rules below match only these
 
 
 rule confusion_train:
@@ -64,6 +22,7 @@ rule confusion_train:
     log:
         "logs/{study}/confusion/train/{pair}/{repeat}.log",
     wildcard_constraints:
+        study=CONFUSION_STUDIES,
         pair=r"control|[0-9]+-[0-9]+",
         repeat=r"[0-9]+",
     conda:
@@ -72,12 +31,14 @@ rule confusion_train:
     resources:
         gpu=1,
     params:
-        recipe=confusion_recipe,
-        classes=lambda wc: list(confusion_spec(wc).classes),
-        train_per_class=lambda wc: confusion_spec(wc).train_per_class,
+        recipe=lambda wc: CONFUSION[wc.study].run_recipe(
+            config["studies"][wc.study]["recipe"], wc.pair, int(wc.repeat)
+        ),
+        classes=lambda wc: list(CONFUSION[wc.study].classes),
+        train_per_class=lambda wc: CONFUSION[wc.study].train_per_class,
         # controls do not depend on both_ways, so changing it reruns only the pairs
         both_ways=lambda wc: wc.pair != confusion.CONTROL
-        and confusion_spec(wc).both_ways,
+        and CONFUSION[wc.study].both_ways,
         dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
@@ -88,7 +49,7 @@ rule confusion_train:
 
 rule confusion_effects:
     input:
-        tables=confusion_decision_tables,
+        tables=lambda wc: CONFUSION[wc.study].decision_tables(wc.study),
         manifest="results/{study}/data/manifest.json",
     output:
         scores="results/{study}/confusion/class_scores.parquet",
@@ -101,6 +62,8 @@ rule confusion_effects:
         ),
     log:
         "logs/{study}/confusion/effects.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -125,6 +88,8 @@ rule confusion_fig_effects:
         pdf="results/{study}/confusion/figures/confusion_effects.pdf",
     log:
         "logs/{study}/confusion/fig_effects.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -149,6 +114,8 @@ rule confusion_fig_information:
         pdf="results/{study}/confusion/figures/confusion_information.pdf",
     log:
         "logs/{study}/confusion/fig_information.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
     conda:
         "../../envs/analysis.yaml"
     params:

@@ -8,7 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-
 CORRECTION_NAMES = {"benjamini_hochberg": "Benjamini-Hochberg (FDR)", "holm": "Holm (FWER)"}
 
 
