@@ -80,7 +80,8 @@ def test_cifar_runs_align_and_tables_carry_class_names(workdir):
     assert tables[0].query("epoch == 1")["label"].tolist() == labels
     b8 = pd.read_csv(results / "tables/b8_easiest_hardest_classes.csv")
     assert b8["name"].str.fullmatch(r"class_\d+").all()
-    assert "2 runs, 60 evaluation images" in (results / "summary.txt").read_text()
+    summary = (results / "summary.txt").read_text()
+    assert "2 runs, 60 evaluation images, 100 classes (chance 1.0%)" in summary
 
 
 def test_imagenet_trained_and_pretrained_runs_share_image_ids(workdir):
