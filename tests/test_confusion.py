@@ -253,3 +253,13 @@ def test_schema_names_confusion_typos(edit, message):
     config["studies"]["gaussian"]["confusion"].update(edit)
     with pytest.raises(WorkflowError, match=message):
         validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))
+
+
+def test_default_config_plans_forty_small_runs():
+    """The embedded default: 9 adjacent pairs of 10 classes, 4 repeats, 4 controls."""
+    study = yaml.safe_load((ROOT / "config.yaml").read_text())["studies"]["gaussian"]
+    spec = confusion.build_spec(study["confusion"],
+                                confusion.dataset_classes(study["dataset"]))
+    assert len(spec.pairs) == 9 and spec.pairs[0] == (30, 33)
+    assert len(spec.decision_tables("gaussian")) == 40
+    assert not spec.both_ways and spec.correction == "benjamini_hochberg"
