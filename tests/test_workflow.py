@@ -131,6 +131,7 @@ def test_report_is_one_self_contained_page(workdir):
     html = (workdir / "report.html").read_text()
     assert "dichotomous data difficulty" in html and "Fig 16" in html
     assert "tiny_b" in html
+    assert "Class confusion \\u2014 accuracy on T" in html  # captions are JSON-escaped
 
 
 def test_second_run_without_change_runs_nothing(workdir):
