@@ -26,6 +26,7 @@ include: "workflow/rules/infer.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/experiment.smk"
+include: "workflow/rules/confusion.smk"
 
 
 rule all:
@@ -33,6 +34,7 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
+        confusion.targets(CONFUSION),
 
 
 onsuccess:
