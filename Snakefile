@@ -27,6 +27,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
+include: "workflow/rules/confusion.smk"
 
 
 rule all:
@@ -34,6 +35,7 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
+        confusion.targets(CONFUSION),
 
 
 onsuccess:

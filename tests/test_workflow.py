@@ -188,6 +188,7 @@ def test_report_is_one_self_contained_page(workdir):
     html = (workdir / "report.html").read_text()
     assert "dichotomous data difficulty" in html and "Fig 16" in html
     assert "tiny_b" in html
+    assert "Class confusion \\u2014 accuracy on T" in html  # captions are JSON-escaped
 
 
 def test_second_run_without_change_runs_nothing(workdir):
@@ -294,3 +295,39 @@ def test_image_flags_and_label_errors_together_stop_the_run(tmp_path):
     out = snakemake(tmp_path, config, "--dry-run")
     assert out.returncode != 0
     assert "gives both image_flags and label_errors" in out.stdout + out.stderr
+
+
+def test_confusion_runs_table_and_figures(workdir):
+    """tiny: classes 4..7, pair 5 -> 6, 2 repeats and 2 controls, 20 training images each."""
+    confusion = workdir / "results/tiny/confusion"
+    for pair in ("control", "5-6"):
+        for repeat in (1, 2):
+            path = confusion / f"decisions/{pair}/{repeat}.parquet"
+            table = decisions.read(path)
+            meta = decisions.read_metadata(path)
+            assert sorted(table["epoch"].unique()) == [0, 1]
+            assert sorted(table["label"].unique()) == [4, 5, 6, 7]
+            assert set(table["prediction"]) <= {4, 5, 6, 7}
+            assert sorted(table["image_id"].unique()) == list(range(80, 160))  # 20 per class
+            assert (meta["pair"], meta["repeat"], meta["train_images"]) == (pair, repeat, 80)
+            assert meta["relabelled"] == (10 if pair == "5-6" else 0)  # half of 20
+            assert meta["init_seed"] == repeat and meta["data_seed"] == repeat
+    effects = pd.read_parquet(confusion / "effects.parquet")
+    assert effects[["pair", "target", "role"]].values.tolist() == [
+        ["5-6", 4, "other"], ["5-6", 5, "A"], ["5-6", 6, "B"], ["5-6", 7, "other"]]
+    assert (effects[["n_confused", "n_control"]] == 2).all().all()
+    scores = pd.read_parquet(confusion / "class_scores.parquet")
+    assert len(scores) == 4 * 4 and scores["bits"].between(0, 1).all()
+    table = pd.read_csv(confusion / "effects.csv")
+    assert sorted(table["target"]) == ["sigma=33", "sigma=57"]
+    assert set(table["confused"]) == {"sigma=41 -> sigma=49"}
+    for fig in ("confusion_effects", "confusion_information"):
+        check_figure(confusion / f"figures/{fig}.png")
+
+
+def test_confusion_both_ways_reruns_only_the_confused_runs(workdir):
+    config = copy.deepcopy(TINY)
+    config["studies"]["tiny"]["confusion"]["both_ways"] = True
+    counts, _ = planned(workdir, config)
+    assert counts == {"confusion_train": 2, "confusion_effects": 1,
+                      "confusion_fig_effects": 1, "confusion_fig_information": 1, "all": 1}
