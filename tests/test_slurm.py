@@ -10,7 +10,6 @@ import copy
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,20 +18,12 @@ import yaml
 
 from ddd import decisions
 from tests.test_envs import rule_blocks
+from tests.test_workflow import snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
 GPU_RULES = ("train", "infer")  # infer: pretrained models' decisions (rule being added)
-
-
-def snakemake(workdir: Path, config: dict, *args: str, timeout: int = 120
-              ) -> subprocess.CompletedProcess:
-    path = workdir / "config_under_test.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-           "--directory", str(workdir), "--configfile", str(path), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
 def test_profile_asks_gpus_for_training_and_groups_only_existing_analysis_rules():
@@ -142,7 +133,7 @@ def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     on_slurm.mkdir()
     local.mkdir()
 
-    out = snakemake(on_slurm, config, "--profile", str(profile), *targets, timeout=900)
+    out = snakemake(on_slurm, config, "--profile", str(profile), *targets)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text
     submitted = re.findall(r"Job \S+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)",
@@ -154,7 +145,7 @@ def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     assert len(jobs) == 5 and (jobs["state"] == "COMPLETED").all(), jobs
     assert (jobs["workdir"] == str(on_slurm)).all()
 
-    out = snakemake(local, config, "--cores", "2", *targets, timeout=600)
+    out = snakemake(local, config, *targets)
     assert out.returncode == 0, out.stdout + out.stderr
     for run in runs:
         pd.testing.assert_frame_equal(
