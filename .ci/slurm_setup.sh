@@ -66,9 +66,10 @@ fi
 chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
 chmod 400 /etc/munge/munge.key
 pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
-rm -rf /var/lib/slurm/slurmctld/*  # no stale node state (a drained node) from an earlier start
 pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
 pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
+sleep 2
+scontrol update nodename="${host}" state=resume 2>/dev/null || true  # drained by an old start
 for _ in $(seq 30); do
     if sinfo -h -o %T 2>/dev/null | grep -qx idle; then
         sinfo

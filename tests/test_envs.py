@@ -61,6 +61,19 @@ def env_path(rule: str) -> Path:
     return (ROOT / "workflow/rules" / RULE_ENVS[rule]).resolve()
 
 
+def module_level_imports(tree: ast.Module) -> list[ast.stmt]:
+    """Import statements outside functions: imports inside a function are optional
+    features (e.g. timm models), not requirements of the rule."""
+    found, todo = [], list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            todo += ast.iter_child_nodes(node)
+    return found
+
+
 def imported_modules(script: Path) -> set[str]:
     """Top-level modules a script imports, following imports of the `ddd` package."""
     seen: set[Path] = set()
@@ -71,7 +84,7 @@ def imported_modules(script: Path) -> set[str]:
         if path in seen:
             continue
         seen.add(path)
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in module_level_imports(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -127,7 +140,8 @@ def test_env_parses_and_pins_the_versions_of_requirements_txt(env):
 def test_env_provides_every_library_the_rules_script_imports(rule):
     script = ROOT / "workflow/rules" / directive(rule_blocks()[rule], "script")
     providers = importlib.metadata.packages_distributions()
-    needed = {module: providers[module][0].lower() for module in imported_modules(script)}
+    needed = {module: providers.get(module, [module])[0].lower()
+              for module in imported_modules(script)}
     installed = closure(set(env_pins(env_path(rule))))
     missing = {module: dist for module, dist in needed.items() if dist not in installed}
     assert not missing, f"{RULE_ENVS[rule]} lacks what rule {rule} imports: {missing}"
