@@ -22,14 +22,19 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/infer.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/experiment.smk"
+include: "workflow/rules/confusion.smk"
 
 
 rule all:
     default_target: True
     input:
         all_targets(),
+        experiment_targets(),
+        confusion.targets(CONFUSION),
 
 
 onsuccess:

@@ -26,7 +26,7 @@ from torchvision.transforms import v2
 from ddd.batches import Batches, channel_stats
 from ddd.models import build_model
 from ddd.study import Recipe
-from ddd.training import _train_epoch, configure_determinism
+from ddd.training import configure_determinism, train_epoch
 
 
 class PerSample(Dataset):
@@ -62,7 +62,7 @@ def workflow_loop(images, labels, device, args) -> float:
     for epoch in (1, 2):
         synchronise(device)
         began = time.perf_counter()
-        _train_epoch(net, optimizer, data, recipe, epoch, mean, std, progress=False)
+        train_epoch(net, optimizer, data, recipe, epoch, mean, std, progress=False)
         synchronise(device)
         seconds.append(time.perf_counter() - began)
     return len(labels) / seconds[-1]

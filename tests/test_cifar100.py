@@ -7,28 +7,13 @@ import numpy as np
 import pytest
 
 from ddd.datasets import arrays, cifar100
+from tests import fakes
 
 SIZES = {"train": 7, "test": 5}
 
 
 def write_release(parent: Path, seed: int = 0) -> Path:
-    """A tiny fake cifar-100-python release: pickled dicts with bytes keys, as the real one."""
-    folder = parent / "cifar-100-python"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(seed)
-    for split, n in SIZES.items():
-        content = {
-            b"filenames": [f"img_{i}.png".encode() for i in range(n)],
-            b"batch_label": f"{split} batch".encode(),
-            b"fine_labels": rng.integers(0, 100, n).tolist(),
-            b"coarse_labels": rng.integers(0, 20, n).tolist(),
-            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-        }
-        (folder / split).write_bytes(pickle.dumps(content, protocol=2))
-    meta = {b"fine_label_names": [f"class_{i}".encode() for i in range(100)],
-            b"coarse_label_names": [f"super_{i}".encode() for i in range(20)]}
-    (folder / "meta").write_bytes(pickle.dumps(meta, protocol=2))
-    return folder
+    return fakes.write_cifar100(parent, SIZES, seed)
 
 
 def raw(folder: Path, split: str) -> dict:

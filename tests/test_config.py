@@ -33,7 +33,7 @@ def test_default_and_tiny_configs_are_valid_and_get_defaults():
     (lambda c: c["studies"]["gaussian"]["recipe"].update(architecture="resnet19"),
      r"'resnet19' is not one of \[.*'tiny_resnet'"),
     (lambda c: c["studies"]["gaussian"]["dataset"].update(kind="mnist"),
-     r"'mnist' is not one of \['gaussian'\]"),
+     r"'mnist' is not one of \['gaussian', 'cifar100', 'imagenet'\]"),
     (lambda c: c["studies"]["gaussian"]["conditions"]["nesterov"].update(refrence="base"),
      r"'refrence' is not one of \['instances', 'changes', 'reference'\]"),
 ])

@@ -6,53 +6,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from torchvision.io import write_jpeg, write_png
+from torchvision.io import write_jpeg
 
+from ddd import batches
 from ddd.datasets import imagenet
+from tests import fakes
 
 # torchvision 0.29 deprecates its image codecs in favour of TorchCodec (not a dependency yet)
 pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
 
-SYNSETS = {"n01440764": "tench, Tinca tinca",
-           "n01443537": "goldfish, Carassius auratus",
-           "n01484850": "great white shark, white shark, man-eater"}
-WNIDS = sorted(SYNSETS)
-VAL_CLASSES = [2, 0, 1, 0, 2, 1]  # class of ILSVRC2012_val_00000001 .. _00000006
-VAL_NAMES = [f"ILSVRC2012_val_{i:08d}.JPEG" for i in range(1, 7)]
-
-
-def image(seed: int) -> torch.Tensor:
-    return torch.randint(0, 256, (3, 40, 48), dtype=torch.uint8,
-                         generator=torch.Generator().manual_seed(seed))
+SYNSETS, WNIDS, VAL_CLASSES, VAL_NAMES = (fakes.SYNSETS, fakes.WNIDS, fakes.VAL_CLASSES,
+                                           fakes.VAL_NAMES)
+image = fakes.image
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
-    """ImageFolder train and val trees, a flat val copy, LOC_val_solution.csv, a
-    "<filename> <wnid>" ground truth and LOC_synset_mapping.txt."""
-    root = tmp_path_factory.mktemp("ilsvrc")
-    for wnid in reversed(WNIDS):  # creation order must not matter
-        c = WNIDS.index(wnid)
-        folder = root / "train" / wnid
-        folder.mkdir(parents=True)
-        for j, ext in enumerate([".JPEG", ".JPEG", ".jpg", ".png"]):
-            writer = write_png if ext == ".png" else write_jpeg
-            writer(image(10 * c + j), str(folder / f"{wnid}_{j}{ext}"))
-        (folder / "notes.txt").write_text("not an image")
-    (root / "val_flat").mkdir()
-    rows = ["ImageId,PredictionString"]
-    lines = []
-    for i, (name, c) in enumerate(zip(VAL_NAMES, VAL_CLASSES, strict=True)):
-        (root / "val" / WNIDS[c]).mkdir(parents=True, exist_ok=True)
-        write_jpeg(image(100 + i), str(root / "val" / WNIDS[c] / name))
-        shutil.copy(root / "val" / WNIDS[c] / name, root / "val_flat" / name)
-        rows.append(f"{name.removesuffix('.JPEG')},{WNIDS[c]} 1 2 30 40 {WNIDS[c]} 3 4 20 30")
-        lines.append(f"{name} {WNIDS[c]}")
-    (root / "LOC_val_solution.csv").write_text("\n".join(rows[:1] + rows[:0:-1]) + "\n")
-    (root / "val.txt").write_text("\n".join(lines) + "\n")
-    (root / "LOC_synset_mapping.txt").write_text(
-        "".join(f"{wnid} {name}\n" for wnid, name in SYNSETS.items()))
-    return root
+    return fakes.write_imagenet(tmp_path_factory.mktemp("ilsvrc"))
 
 
 @pytest.fixture
@@ -125,7 +95,8 @@ def test_loader_with_workers_is_reproducible(source):
                                 imagenet.train_transform(16))
 
     def first_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return next(iter(imagenet.loader(files, 4, workers=2, shuffle=True, seed=seed)))
+        gen = torch.Generator().manual_seed(seed)
+        return next(iter(batches.loader(files, 4, 2, gen, torch.device("cpu"))))
 
     (images, labels), (again, labels_again) = first_batch(7), first_batch(7)
     assert images.shape == (4, 3, 16, 16)

@@ -65,13 +65,13 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recali
     monkeypatch.setattr(training, "_save_checkpoint", save)
     assert (tmp_path / "resume.pt").exists()
     trained_epochs = []
-    train_epoch = training._train_epoch
+    train_epoch = training.train_epoch
 
     def counting(model, optimizer, data, recipe, epoch, *args):
         trained_epochs.append(epoch)
         return train_epoch(model, optimizer, data, recipe, epoch, *args)
 
-    monkeypatch.setattr(training, "_train_epoch", counting)
+    monkeypatch.setattr(training, "train_epoch", counting)
     _, resumed = run(tmp_path, recipe, name="resume.pt")
     assert trained_epochs == [3]  # epochs 1 and 2 came from the checkpoint
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]

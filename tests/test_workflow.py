@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
 import sys
@@ -62,7 +63,8 @@ def test_run_writes_tables_figures_and_summary(workdir):
         assert table["image_id"].nunique() == 10 * 20
         assert decisions.read_metadata(results / f"decisions/{run}.parquet")["run"] == run
         log = (workdir / f"logs/tiny/train/{run}.log").read_text()
-        assert len(re.findall(r"epoch \d/2: train loss .* test accuracy .* s\n", log)) == 2
+        epoch_line = r"epoch \d/2: train loss .* test accuracy .* s \(evaluation .* s\)\n"
+        assert len(re.findall(epoch_line, log)) == 2
     runs = pd.read_parquet(results / "analysis/runs.parquet")
     assert runs["run"].tolist() == run_ids
     assert runs["accuracy"].mean() > 0.1  # chance: 10 classes
@@ -131,6 +133,7 @@ def test_report_is_one_self_contained_page(workdir):
     html = (workdir / "report.html").read_text()
     assert "dichotomous data difficulty" in html and "Fig 16" in html
     assert "tiny_b" in html
+    assert "Class confusion \\u2014 accuracy on T" in html  # captions are JSON-escaped
 
 
 def test_second_run_without_change_runs_nothing(workdir):
@@ -153,8 +156,71 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
     assert counts == {"train": 2, "collect_decisions": 1, "difficulty": 1, "kappa": 1,
                       "epoch_dynamics": 1, "balanced_subset": 1, "class_accuracy": 1,
                       "summary": 1, **dict.fromkeys(set(FIGURES) - {"fig04_base_over_epochs"}, 1),
+                      "experiment_pairs": 1, "experiment_page": 1,
                       "fig13_kappa_vs_base_datasets": 1, "all": 1}
     # Fig 4 draws the base run only, so it is not among them.
+
+
+def test_experiment_page_and_stimuli_are_built_by_default(workdir):
+    for study in ("tiny", "tiny_b"):
+        folder = workdir / f"results/{study}/experiment"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        n_pairs = len(manifest["pairs"])
+        assert 1 <= n_pairs <= 149 and manifest["display_size"] == 224
+        images = [p[kind]["image_id"] for p in manifest["pairs"]
+                  for kind in ("trivial", "impossible")]
+        assert len(set(images)) == 2 * n_pairs
+        assert sorted(p.name for p in (folder / "stimuli").glob("*.png")) == sorted(
+            f"{i}.png" for i in images)
+        assert matplotlib.image.imread(folder / "stimuli" / f"{images[0]}.png").shape[:2] == (
+            224, 224)
+        assert f'"pair":{n_pairs},' in (folder / "index.html").read_text()
+        atlas = pd.read_parquet(workdir / f"results/{study}/analysis/atlas.parquet")
+        share = atlas.set_index("image_id")["share_right"]
+        assert all(share[p["trivial"]["image_id"]] == 1 and share[p["impossible"]["image_id"]]
+                   == 0 for p in manifest["pairs"])
+        check_figure(workdir / f"results/{study}/figures/fig12_experiment_pairs.png")
+
+
+def answer_file(path: Path, manifest: dict, subject: str, right: int) -> None:
+    """An answer file that picks the impossible image on the first `right` pairs."""
+    rows = [",".join(manifest["csv_columns"])]
+    for trial, pair in enumerate(manifest["pairs"], start=1):
+        hard, easy = pair["impossible"]["image_id"], pair["trivial"]["image_id"]
+        correct = trial <= right
+        rows.append(f"{subject},{trial},{hard},{easy},{'left' if correct else 'right'},"
+                    f"{int(correct)},{400 + trial}")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_scoring_is_a_named_target_that_needs_answer_files(workdir):
+    out = snakemake(workdir, TINY, "score_experiment")
+    assert out.returncode != 0
+    assert "no answer files (*.csv) to score in results/tiny/experiment/responses/" in (
+        out.stdout + out.stderr)
+    folder = workdir / "results/tiny/experiment"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    n_pairs = len(manifest["pairs"])
+    (folder / "responses").mkdir()
+    answer_file(folder / "responses/s1.csv", manifest, "s1", n_pairs)
+    answer_file(folder / "responses/s2.csv", manifest, "s2", n_pairs // 2)
+    out = snakemake(workdir, TINY, "score_experiment")
+    assert out.returncode == 0, out.stdout + out.stderr
+    scores = pd.read_csv(folder / "scores/subjects.csv")
+    assert scores["accuracy"].tolist() == [1.0, (n_pairs // 2) / n_pairs]
+    summary = (folder / "scores/summary.txt").read_text()
+    assert f"2 subjects, {n_pairs} pairs" in summary
+    check_figure(folder / "scores/scores.png")
+    assert not (workdir / "results/tiny_b/experiment/scores").exists()
+    (folder / "responses/s2.csv").unlink()  # a removed file reruns the scoring too
+    out = snakemake(workdir, TINY, "--dry-run", "score_experiment")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^experiment_scores\s+1$", out.stdout + out.stderr, re.M)
+    answer_file(folder / "responses/s1_again.csv", manifest, "s1", 1)
+    out = snakemake(workdir, TINY, "score_experiment")
+    assert out.returncode != 0
+    assert "subject id 's1' is used by 2 files" in (out.stdout + out.stderr)
+    assert planned(workdir, TINY) == ({}, [])  # answer files do not touch the default run
 
 
 def test_config_typo_stops_the_run_naming_key_and_valid_values(tmp_path):
@@ -164,3 +230,39 @@ def test_config_typo_stops_the_run_naming_key_and_valid_values(tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "'lr_sclae' is not one of" in text and "'lr_scale'" in text
+
+
+def test_confusion_runs_table_and_figures(workdir):
+    """tiny: classes 4..7, pair 5 -> 6, 2 repeats and 2 controls, 20 training images each."""
+    confusion = workdir / "results/tiny/confusion"
+    for pair in ("control", "5-6"):
+        for repeat in (1, 2):
+            path = confusion / f"decisions/{pair}/{repeat}.parquet"
+            table = decisions.read(path)
+            meta = decisions.read_metadata(path)
+            assert sorted(table["epoch"].unique()) == [0, 1]
+            assert sorted(table["label"].unique()) == [4, 5, 6, 7]
+            assert set(table["prediction"]) <= {4, 5, 6, 7}
+            assert sorted(table["image_id"].unique()) == list(range(80, 160))  # 20 per class
+            assert (meta["pair"], meta["repeat"], meta["train_images"]) == (pair, repeat, 80)
+            assert meta["relabelled"] == (10 if pair == "5-6" else 0)  # half of 20
+            assert meta["init_seed"] == repeat and meta["data_seed"] == repeat
+    effects = pd.read_parquet(confusion / "effects.parquet")
+    assert effects[["pair", "target", "role"]].values.tolist() == [
+        ["5-6", 4, "other"], ["5-6", 5, "A"], ["5-6", 6, "B"], ["5-6", 7, "other"]]
+    assert (effects[["n_confused", "n_control"]] == 2).all().all()
+    scores = pd.read_parquet(confusion / "class_scores.parquet")
+    assert len(scores) == 4 * 4 and scores["bits"].between(0, 1).all()
+    table = pd.read_csv(confusion / "effects.csv")
+    assert sorted(table["target"]) == ["sigma=33", "sigma=57"]
+    assert set(table["confused"]) == {"sigma=41 -> sigma=49"}
+    for fig in ("confusion_effects", "confusion_information"):
+        check_figure(confusion / f"figures/{fig}.png")
+
+
+def test_confusion_both_ways_reruns_only_the_confused_runs(workdir):
+    config = copy.deepcopy(TINY)
+    config["studies"]["tiny"]["confusion"]["both_ways"] = True
+    counts, _ = planned(workdir, config)
+    assert counts == {"confusion_train": 2, "confusion_effects": 1,
+                      "confusion_fig_effects": 1, "confusion_fig_information": 1, "all": 1}

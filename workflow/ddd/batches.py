@@ -8,6 +8,7 @@ by (data_seed, epoch) too. Both yield normalised float batches on the device.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -79,6 +80,31 @@ def random_crop(x: torch.Tensor, padding: int, gen: torch.Generator) -> torch.Te
     return padded[batch, channel, rows, cols]
 
 
+def _seed_worker(worker_id: int) -> None:
+    """Seed Python's and NumPy's global generators from the worker's torch seed, which the
+    loader derives from its generator."""
+    seed = torch.initial_seed() % 2**32
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- third-party transforms may use the global state
+
+
+def loader(dataset: Dataset, batch_size: int, workers: int, shuffle: torch.Generator | None,
+           device: torch.device) -> DataLoader:
+    """A reproducible DataLoader: shuffled by the generator `shuffle` (None: in order), with
+    the workers' augmentations seeded from it too."""
+    gen = shuffle if shuffle is not None else torch.Generator().manual_seed(0)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle is not None,
+                      num_workers=workers, pin_memory=device.type == "cuda",
+                      worker_init_fn=_seed_worker, generator=gen)
+
+
+def _on_device(batches: DataLoader, device: torch.device, mean: torch.Tensor,
+               std: torch.Tensor) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    for x, y in batches:
+        yield (_normalise(x.to(device, non_blocking=True), mean, std),
+               y.to(device, non_blocking=True))
+
+
 def _epoch_generator(data_seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(data_seed * 1_000_003 + epoch)
 
@@ -88,13 +114,11 @@ def train_batches(data: Data, batch_size: int, data_seed: int, epoch: int, flip:
                   ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch of shuffled, augmented, normalised training batches."""
     gen = _epoch_generator(data_seed, epoch)
-    if isinstance(data, FileBatches):  # augmentation happens in the workers' transform
-        loader = DataLoader(data.dataset, batch_size=batch_size, shuffle=True, generator=gen,
-                            num_workers=data.workers, pin_memory=data.device.type == "cuda",
-                            persistent_workers=False, drop_last=False)
-        for x, y in loader:
-            yield (_normalise(x.to(data.device, non_blocking=True), mean, std),
-                   y.to(data.device, non_blocking=True))
+    if isinstance(data, FileBatches):  # augmentation happens in the loader's transform
+        if data.workers == 0:  # the transform draws from the global generator: seed it
+            torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
+        yield from _on_device(loader(data.dataset, batch_size, data.workers, gen, data.device),
+                              data.device, mean, std)
         return
     n = len(data)
     order = torch.randperm(n, generator=gen).to(data.device)
@@ -113,11 +137,8 @@ def eval_batches(data: Data, batch_size: int, mean: torch.Tensor, std: torch.Ten
                  ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Every image once, in order, normalised."""
     if isinstance(data, FileBatches):
-        loader = DataLoader(data.dataset, batch_size=batch_size, shuffle=False,
-                            num_workers=data.workers, pin_memory=data.device.type == "cuda")
-        for x, y in loader:
-            yield (_normalise(x.to(data.device, non_blocking=True), mean, std),
-                   y.to(data.device, non_blocking=True))
+        yield from _on_device(loader(data.dataset, batch_size, data.workers, None, data.device),
+                              data.device, mean, std)
         return
     for start in range(0, len(data), batch_size):
         yield (_normalise(data.images[start:start + batch_size], mean, std),

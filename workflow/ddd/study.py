@@ -1,8 +1,10 @@
-"""A study: one dataset, a base training recipe and named conditions that change it.
+"""A study: one dataset, a base training recipe and named conditions that change it, and
+pretrained models evaluated on the same images.
 
 A condition changes some recipe fields and has a number of instances. A change is either
 one value for every instance or a list with one value per instance (seeds, learning-rate
-scales). The run table lists every (condition, instance) with its fully resolved recipe.
+scales). The run table lists every (condition, instance) with its fully resolved recipe;
+each pretrained model is a condition of one instance with no recipe.
 """
 
 from __future__ import annotations
@@ -70,14 +72,25 @@ class Recipe:
 
 
 @dataclass(frozen=True)
+class Pretrained:
+    """A pretrained model: its name in `source` and an optional weight file."""
+
+    name: str
+    source: str = "torchvision"
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
 class Run:
-    """One trained model: a condition's instance with its resolved recipe."""
+    """One model: a trained condition's instance with its resolved recipe, or a pretrained
+    model (recipe None)."""
 
     study: str
     condition: str
     instance: int
-    recipe: Recipe
+    recipe: Recipe | None
     reference: Literal["base", "within"] = "base"
+    pretrained: Pretrained | None = None
 
     @property
     def run_id(self) -> str:
@@ -102,6 +115,16 @@ class Study:
     def run_ids(self) -> list[str]:
         return [run.run_id for run in self.runs]
 
+    @property
+    def trained(self) -> list[str]:
+        """Run ids of the models trained by the workflow."""
+        return [run.run_id for run in self.runs if run.pretrained is None]
+
+    @property
+    def inferred(self) -> list[str]:
+        """Run ids of the pretrained models."""
+        return [run.run_id for run in self.runs if run.pretrained is not None]
+
 
 def _value_for(key: str, value: Any, instance: int, instances: int, condition: str) -> Any:
     if isinstance(value, list) and key != "lr_milestones":
@@ -121,14 +144,24 @@ def _resolve_subset(subset: str, instance: int) -> str:
     return subset
 
 
+DATASET_DEFAULTS = {"imagenet": {"train_split": "train", "test_split": "val", "resize": 256,
+                                  "crop": 224}}
+
+
 def build_study(name: str, spec: dict[str, Any]) -> Study:
     """Resolve a study's config into its run table."""
-    base = spec["recipe"]
-    conditions = spec["conditions"]
+    base = spec.get("recipe", {})
+    conditions = spec.get("conditions", {})
+    pretrained = spec.get("pretrained", {})
+    both = sorted(conditions.keys() & pretrained.keys())
+    if both:
+        raise ValueError(f"study {name!r}: {both} name both a condition and a pretrained "
+                         f"model; rename one")
     base_condition = spec.get("base_condition", "base")
-    if base_condition not in conditions:
+    if base_condition not in conditions and base_condition not in pretrained:
         raise ValueError(f"study {name!r}: base_condition {base_condition!r} is not one of "
-                         f"the conditions {sorted(conditions)}")
+                         f"the conditions or pretrained models "
+                         f"{sorted([*conditions, *pretrained])}: set base_condition")
     runs = []
     for condition, cond in conditions.items():
         instances = cond.get("instances", 1)
@@ -142,7 +175,11 @@ def build_study(name: str, spec: dict[str, Any]) -> Study:
             except (TypeError, ValueError) as err:
                 raise ValueError(f"study {name!r}, condition {condition!r}: {err}") from err
             runs.append(Run(name, condition, instance, recipe, cond.get("reference", "base")))
-    return Study(name, dict(spec["dataset"]), base_condition, tuple(runs))
+    for key, model in pretrained.items():
+        runs.append(Run(name, key, 1, None,
+                        pretrained=Pretrained(**{"name": key, **model})))
+    dataset = {**DATASET_DEFAULTS.get(spec["dataset"]["kind"], {}), **spec["dataset"]}
+    return Study(name, dataset, base_condition, tuple(runs))
 
 
 def config_hash(*parts: Any) -> str:

@@ -121,9 +121,10 @@ def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
         m.momentum = momentum
 
 
-def _train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
-                 recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
-                 progress: bool) -> dict[str, float]:
+def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
+                recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
+                progress: bool) -> dict[str, float]:
+    """One epoch of SGD steps; returns the mean training loss and accuracy."""
     net.train()
     loss_sum = torch.zeros((), device=data.device)
     right = torch.zeros((), device=data.device, dtype=torch.long)
@@ -186,7 +187,7 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
         predictions = predict(net, test_data, mean, std, eval_batch_size, recipe.amp)
         return predictions, time.perf_counter() - began
 
-    result = TrainResult(np.empty((0, len(test_data.images)), dtype=np.int16))
+    result = TrainResult(np.empty((0, len(test_data)), dtype=np.int16))
     start_epoch = 1
     state = _load_checkpoint(checkpoint, checkpoint_key)
     if state is not None:
@@ -203,7 +204,7 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     progress = sys.stderr.isatty()
     for epoch in range(start_epoch, recipe.total_epochs + 1):
         began = time.perf_counter()
-        stats = _train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress)
+        stats = train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress)
         scheduler.step()
         predictions, eval_seconds = evaluate()
         stats.update(epoch=epoch, test_accuracy=float(np.mean(predictions == test_labels)),

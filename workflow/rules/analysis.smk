@@ -123,6 +123,7 @@ rule summary:
         shares="results/{study}/analysis/shares.parquet",
         correct="results/{study}/analysis/correctness.parquet",
         reference="results/{study}/analysis/kappa_difficulty.parquet",
+        manifest="results/{study}/data/manifest.json",
     output:
         "results/{study}/summary.txt",
     log:

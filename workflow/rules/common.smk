@@ -17,13 +17,16 @@ STUDIES = {name: build_study(name, spec) for name, spec in config["studies"].ite
 FIGURES = [
     "fig02_kappa_vs_base",
     "fig03_histogram",
-    "fig04_base_over_epochs",
-    "fig05_runs_over_epochs",
     "fig06_class_accuracy",
     "fig07_accuracy",
     "fig10_kappa_matrix",
-    "fig11_decision_changes",
     "fig16_kappa_in_between",
+]
+# Decisions over training epochs: studies without pretrained models only.
+EPOCH_FIGURES = [
+    "fig04_base_over_epochs",
+    "fig05_runs_over_epochs",
+    "fig11_decision_changes",
 ]
 GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
@@ -37,7 +40,19 @@ def _check_recipes():
         **schema["definitions"]["recipe"],
     }
     for study in STUDIES.values():
+        if study.inferred and study.dataset["kind"] != "imagenet":
+            raise ValueError(
+                f"config: study {study.name!r}: pretrained models are ImageNet "
+                f"classifiers; give the study an imagenet dataset"
+            )
         for run in study.runs:
+            if run.recipe is None:
+                continue
+            if run.recipe.bn_recalibration and study.dataset["kind"] == "imagenet":
+                raise ValueError(
+                    f"config: study {study.name!r}, condition {run.condition!r}: "
+                    f"bn_recalibration needs in-memory data; set it to 0 for imagenet"
+                )
             try:
                 jsonschema.validate(run.recipe.as_dict(), recipe_schema)
             except jsonschema.ValidationError as err:
@@ -48,7 +63,26 @@ def _check_recipes():
                 ) from None
 
 
+def _check_producers():
+    """A run id is trained in every study that has it or inferred in every one: the train
+    and infer rules tell their outputs apart by run id alone."""
+    trained = {run for study in STUDIES.values() for run in study.trained}
+    inferred = {run for study in STUDIES.values() for run in study.inferred}
+    if trained & inferred:
+        raise ValueError(
+            f"config: {sorted(trained & inferred)} name a trained run in one study and a "
+            f"pretrained model in another; rename the condition or the model"
+        )
+    return trained, inferred
+
+
 _check_recipes()
+TRAINED_RUNS, INFERRED_RUNS = _check_producers()
+
+
+def one_of(names):
+    """A wildcard pattern matching exactly these names (none: matches nothing)."""
+    return "|".join(sorted(names)) or "(?!)"
 
 
 wildcard_constraints:
@@ -70,6 +104,12 @@ def decision_tables(wildcards):
 
 def run_recipe(wildcards):
     return STUDIES[wildcards.study].run(wildcards.run).recipe.as_dict()
+
+
+def pretrained_model(wildcards):
+    """Name, source and checkpoint of a pretrained run."""
+    model = STUDIES[wildcards.study].run(wildcards.run).pretrained
+    return {"name": model.name, "source": model.source, "checkpoint": model.checkpoint}
 
 
 def run_info(wildcards):
@@ -117,8 +157,10 @@ def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
     for name, study in STUDIES.items():
-        figures = FIGURES + (
-            GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else []
+        figures = (
+            FIGURES
+            + (EPOCH_FIGURES if not study.inferred else [])
+            + (GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else [])
         )
         targets += [
             f"results/{name}/summary.txt",
@@ -143,3 +185,50 @@ def print_summaries():
         path = Path(f"results/{name}/summary.txt")
         if path.exists():
             print(path.read_text(), end="")
+
+
+def experiment_targets():
+    """Page, manifest, stimuli and Fig 12 of every study (none with experiment.pairs 0)."""
+    if config["experiment"]["pairs"] == 0:
+        return []
+    return [
+        f"results/{name}/experiment/{file}"
+        for name in STUDIES
+        for file in ("index.html", "manifest.json", "stimuli")
+    ] + [
+        f"results/{name}/figures/fig12_experiment_pairs.{ext}"
+        for name in STUDIES
+        for ext in ("png", "pdf")
+    ]
+
+
+def response_folder(study):
+    return config["experiment"]["responses"].format(study=study)
+
+
+def response_files(study):
+    """The answer files (*.csv) in a study's responses folder, sorted."""
+    return sorted(str(path) for path in Path(response_folder(study)).glob("*.csv"))
+
+
+def experiment_responses(wildcards):
+    files = response_files(wildcards.study)
+    if not files:
+        raise ValueError(
+            f"no answer files (*.csv) in {response_folder(wildcards.study)}/: put the "
+            f"files the experiment page (results/{wildcards.study}/experiment/index.html) "
+            f"downloads there, or set experiment.responses"
+        )
+    return files
+
+
+def scored_studies(wildcards):
+    """Scores of every study with answer files; an error when no study has any."""
+    studies = [name for name in STUDIES if response_files(name)]
+    if not studies:
+        folders = ", ".join(f"{response_folder(name)}/" for name in STUDIES)
+        raise ValueError(
+            f"no answer files (*.csv) to score in {folders}: run the experiment "
+            f"(results/<study>/experiment/index.html) and put the downloaded files there"
+        )
+    return [f"results/{name}/experiment/scores/summary.txt" for name in studies]

@@ -7,6 +7,8 @@ rule train:
         model="results/{study}/models/{run}.pt",
     log:
         "logs/{study}/train/{run}.log",
+    wildcard_constraints:
+        run=one_of(TRAINED_RUNS),
     conda:
         "../../envs/train.yaml"
     threads: config["train"]["threads"]
@@ -18,6 +20,7 @@ rule train:
         dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
+        workers=config["train"]["workers"],
         checkpoint="results/{study}/checkpoints/{run}.pt",
     script:
         "../scripts/train.py"

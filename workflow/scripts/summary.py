@@ -3,15 +3,16 @@
 import pandas as pd
 
 from ddd.atomic import write_text
+from ddd.datasets.splits import num_classes, read_manifest
 from ddd.logs import to_file
 from ddd.summary import study_summary
 
 smk = snakemake
 
 with to_file(smk.log[0]):
-    correct = pd.read_parquet(smk.input.correct)
     text = study_summary(smk.wildcards.study, pd.read_parquet(smk.input.runs),
                          pd.read_parquet(smk.input.vs_base), pd.read_parquet(smk.input.shares),
-                         n_images=len(correct), n_classes=correct["label"].nunique(),
+                         n_images=len(pd.read_parquet(smk.input.correct, columns=["label"])),
+                         n_classes=num_classes(read_manifest(smk.input.manifest)),
                          reference=pd.read_parquet(smk.input.reference))
     write_text(smk.output[0], text)

@@ -1,6 +1,5 @@
 """Train one run and write its decision table (every test image, every epoch)."""
 
-import json
 import time
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import torch
 import ddd
 from ddd import decisions
 from ddd.atomic import atomic_path
-from ddd.batches import Batches
-from ddd.datasets import arrays
+from ddd.datasets import splits
 from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
 from ddd.training import pick_device, subset_indices, train
@@ -21,29 +19,27 @@ smk = snakemake
 with to_file(smk.log[0]) as log:
     torch.set_num_threads(smk.threads)
     recipe = Recipe.from_mapping(smk.params.recipe)
-    manifest = json.loads(Path(smk.input.manifest).read_text())
+    data, manifest_path = smk.input.data, smk.input.manifest
+    manifest = splits.read_manifest(manifest_path)
     device = pick_device(smk.params.device)
-    train_split = arrays.load(smk.input.data, "train", verify=True,
-                              manifest_path=smk.input.manifest)
-    test_split = arrays.load(smk.input.data, "test")
-    keep = subset_indices(train_split.labels, recipe.train_subset)
-
-    def to_device(images: np.ndarray, labels: np.ndarray) -> Batches:
-        return Batches(torch.from_numpy(images).to(device),
-                       torch.from_numpy(labels.astype(np.int64)).to(device))
-
+    keep = subset_indices(splits.labels(data, "train"), recipe.train_subset)
+    train_data = splits.open_split(data, manifest_path, "train", device, train=True, keep=keep,
+                                   workers=smk.params.workers, verify=True)
+    test_data = splits.open_split(data, manifest_path, "test", device,
+                                  workers=smk.params.workers)
     key = config_hash(recipe.as_dict(), manifest["sha256"])
     log.info("run %s: %s on %s, %d training images, config hash %s", smk.wildcards.run,
              recipe.architecture, device, len(keep), key)
     began = time.perf_counter()
     model, result = train(
         recipe,
-        to_device(train_split.images[keep], train_split.labels[keep]),
-        to_device(test_split.images, test_split.labels),
-        num_classes=int(manifest["splits"]["train"]["classes"]),
+        train_data,
+        test_data,
+        num_classes=splits.num_classes(manifest),
         checkpoint=smk.params.checkpoint,
         checkpoint_key=key,
         eval_batch_size=smk.params.eval_batch_size,
+        image_size=splits.image_size(manifest, data),
     )
     metadata = {
         **smk.params.run,
@@ -62,7 +58,7 @@ with to_file(smk.log[0]) as log:
         "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
                      "numpy": np.__version__},
     }
-    table = decisions.from_predictions(result.predictions, test_split.labels)
+    table = decisions.from_predictions(result.predictions, splits.labels(data, "test"))
     decisions.write(smk.output.decisions, table, metadata)
     with atomic_path(smk.output.model) as tmp:
         torch.save(model.state_dict(), tmp)

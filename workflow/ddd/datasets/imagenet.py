@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
@@ -349,23 +348,9 @@ def train_transform(crop: int) -> v2.Compose:
     return v2.Compose([v2.RandomResizedCrop(crop, antialias=True), v2.RandomHorizontalFlip()])
 
 
-def eval_transform(resize: int, crop: int) -> v2.Compose:
-    """Resize the shorter side to `resize`, then the central `crop` x `crop`, on uint8 tensors."""
-    return v2.Compose([v2.Resize(resize, antialias=True), v2.CenterCrop(crop)])
-
-
-def _seed_worker(worker_id: int) -> None:
-    """Seed Python's and NumPy's global generators from the worker's torch seed, which the
-    loader derives from its generator."""
-    seed = torch.initial_seed() % 2**32
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 -- third-party transforms may use the global state
-
-
-def loader(dataset: Dataset, batch_size: int, workers: int, shuffle: bool,
-           seed: int) -> DataLoader:
-    """A reproducible DataLoader: same seed, same batches and same random augmentations."""
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=workers,
-                      pin_memory=torch.cuda.is_available(), persistent_workers=workers > 0,
-                      worker_init_fn=_seed_worker,
-                      generator=torch.Generator().manual_seed(seed))
+def eval_transform(resize: int, crop: int, interpolation: str = "bilinear") -> v2.Compose:
+    """Resize the shorter side to `resize` (`interpolation`: bilinear, bicubic, ...), then
+    the central `crop` x `crop`, on uint8 tensors."""
+    mode = v2.InterpolationMode(interpolation)
+    return v2.Compose([v2.Resize(resize, interpolation=mode, antialias=True),
+                       v2.CenterCrop(crop)])

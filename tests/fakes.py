@@ -1,0 +1,72 @@
+"""Tiny copies of the real datasets' release formats, written by tests."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchvision.io import write_jpeg, write_png
+
+
+def write_cifar100(parent: Path, sizes: dict[str, int], seed: int = 0) -> Path:
+    """A fake cifar-100-python release: pickled dicts with bytes keys, as the real one."""
+    folder = parent / "cifar-100-python"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for split, n in sizes.items():
+        content = {
+            b"filenames": [f"img_{i}.png".encode() for i in range(n)],
+            b"batch_label": f"{split} batch".encode(),
+            b"fine_labels": rng.integers(0, 100, n).tolist(),
+            b"coarse_labels": rng.integers(0, 20, n).tolist(),
+            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        }
+        (folder / split).write_bytes(pickle.dumps(content, protocol=2))
+    meta = {b"fine_label_names": [f"class_{i}".encode() for i in range(100)],
+            b"coarse_label_names": [f"super_{i}".encode() for i in range(20)]}
+    (folder / "meta").write_bytes(pickle.dumps(meta, protocol=2))
+    return folder
+
+
+SYNSETS = {"n01440764": "tench, Tinca tinca",
+           "n01443537": "goldfish, Carassius auratus",
+           "n01484850": "great white shark, white shark, man-eater"}
+WNIDS = sorted(SYNSETS)
+VAL_CLASSES = [2, 0, 1, 0, 2, 1]  # class of ILSVRC2012_val_00000001 .. _00000006
+VAL_NAMES = [f"ILSVRC2012_val_{i:08d}.JPEG" for i in range(1, 7)]
+
+
+def image(seed: int) -> torch.Tensor:
+    return torch.randint(0, 256, (3, 40, 48), dtype=torch.uint8,
+                         generator=torch.Generator().manual_seed(seed))
+
+
+def write_imagenet(root: Path) -> Path:
+    """ImageNet in every layout the loader reads: ImageFolder train and val trees, a flat
+    val copy, LOC_val_solution.csv, a "<filename> <wnid>" ground truth and
+    LOC_synset_mapping.txt."""
+    for wnid in reversed(WNIDS):  # creation order must not matter
+        c = WNIDS.index(wnid)
+        folder = root / "train" / wnid
+        folder.mkdir(parents=True)
+        for j, ext in enumerate([".JPEG", ".JPEG", ".jpg", ".png"]):
+            writer = write_png if ext == ".png" else write_jpeg
+            writer(image(10 * c + j), str(folder / f"{wnid}_{j}{ext}"))
+        (folder / "notes.txt").write_text("not an image")
+    (root / "val_flat").mkdir()
+    rows = ["ImageId,PredictionString"]
+    lines = []
+    for i, (name, c) in enumerate(zip(VAL_NAMES, VAL_CLASSES, strict=True)):
+        (root / "val" / WNIDS[c]).mkdir(parents=True, exist_ok=True)
+        write_jpeg(image(100 + i), str(root / "val" / WNIDS[c] / name))
+        shutil.copy(root / "val" / WNIDS[c] / name, root / "val_flat" / name)
+        rows.append(f"{name.removesuffix('.JPEG')},{WNIDS[c]} 1 2 30 40 {WNIDS[c]} 3 4 20 30")
+        lines.append(f"{name} {WNIDS[c]}")
+    (root / "LOC_val_solution.csv").write_text("\n".join(rows[:1] + rows[:0:-1]) + "\n")
+    (root / "val.txt").write_text("\n".join(lines) + "\n")
+    (root / "LOC_synset_mapping.txt").write_text(
+        "".join(f"{wnid} {name}\n" for wnid, name in SYNSETS.items()))
+    return root

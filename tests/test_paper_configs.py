@@ -1,0 +1,54 @@
+"""The paper-scale configs in config/ are valid and plan the paper's runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from ddd.study import build_study
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
+# appendix B.3: 1 + 1 + 1 + 1 + 1 + 5 (seeds) + 5 (lr) + 5 (cuda) + 5 (order) + 1 + 1 + 5 + 2
+VARIANTS = 34
+RUNS = {"imagenet_resnet18": VARIANTS, "imagenet_vgg11": VARIANTS,
+        "imagenet_densenet121": VARIANTS, "cifar100": VARIANTS, "gaussian": VARIANTS,
+        "imagenet_pretrained": 10}
+
+
+def test_every_paper_config_is_listed():
+    assert sorted(path.stem for path in CONFIGS) == sorted(RUNS)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_config_validates_and_dry_runs(path, tmp_path):
+    config = yaml.safe_load(path.read_text())
+    validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))
+    (name, spec), = config["studies"].items()
+    study = build_study(name, spec)
+    assert len(study.runs) == RUNS[path.stem]
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+         "--directory", str(tmp_path), "--configfile", str(path), "--cores", "1",
+         "--dry-run"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    jobs = dict(re.findall(r"^(train|infer|dataset)\s+(\d+)$", out.stdout, re.M))
+    assert int(jobs.get("train", 0)) == len(study.trained)
+    assert int(jobs.get("infer", 0)) == len(study.inferred)
+    assert jobs["dataset"] == "1"
+
+
+def test_paper_recipes():
+    resnet = yaml.safe_load((ROOT / "config/imagenet_resnet18.yaml").read_text())
+    recipe = resnet["studies"]["imagenet_resnet18"]["recipe"]
+    assert (recipe["batch_size"], recipe["epochs"], recipe["lr"], recipe["weight_decay"],
+            recipe["lr_milestones"]) == (256, 90, 0.1, 1.0e-4, [30, 60])
+    for name in ("imagenet_vgg11", "imagenet_densenet121", "cifar100", "gaussian"):
+        spec = yaml.safe_load((ROOT / f"config/{name}.yaml").read_text())["studies"][name]
+        assert spec["recipe"]["epochs"] == 30 and spec["recipe"]["lr_milestones"] == [10, 20]

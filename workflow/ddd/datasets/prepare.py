@@ -1,0 +1,41 @@
+"""Build a study's dataset file and manifest from its config, for every dataset kind.
+
+Every kind writes `dataset.npz` and `manifest.json`. In-memory kinds (gaussian, cifar100)
+store the images themselves (ddd.datasets.arrays); imagenet stores an index of the image
+files (ddd.datasets.imagenet), which stay where they are.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ddd.datasets import arrays, cifar100, gaussian, imagenet
+
+KINDS = ("gaussian", "cifar100", "imagenet")
+
+
+def prepare(spec: dict[str, Any], data_path: str | os.PathLike,
+            manifest_path: str | os.PathLike) -> dict[str, int]:
+    """Write the dataset of `spec` (a study's `dataset:` config); returns images per split."""
+    kind = spec["kind"]
+    if kind == "gaussian":
+        sig = gaussian.sigmas(spec["classes"], spec["sigma_min"], spec["sigma_step"])
+        splits = {name: gaussian.make_split(i, spec[f"{name}_per_class"], sig,
+                                            spec["image_size"], spec["seed"])
+                  for i, name in enumerate(arrays.SPLITS)}
+        arrays.save(data_path, manifest_path, splits,
+                    {"spec": spec, "sigmas": sig.tolist(), "seed": spec["seed"]})
+        return {name: len(split.labels) for name, split in splits.items()}
+    if kind == "cifar100":
+        splits, names = cifar100.load(spec["path"])
+        arrays.save(data_path, manifest_path, splits, {"spec": spec}, class_names=names)
+        return {name: len(split.labels) for name, split in splits.items()}
+    if kind == "imagenet":
+        indices = {}
+        for name, folder in (("train", spec["train_split"]), ("test", spec["test_split"])):
+            indices[name], wnids, names = imagenet.build_index(
+                spec["path"], folder, spec.get("ground_truth"), spec.get("synsets"))
+        imagenet.save_index(data_path, manifest_path, indices, {"spec": spec}, wnids, names)
+        return {name: len(index) for name, index in indices.items()}
+    raise ValueError(f"unknown dataset kind {kind!r}; valid: {', '.join(KINDS)}")

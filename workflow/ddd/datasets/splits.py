@@ -1,0 +1,63 @@
+"""A prepared dataset's splits as data on a device, whatever the dataset's storage.
+
+In-memory datasets ("arrays") become `Batches` (uint8 on the device); file datasets
+("files", ImageNet) become `FileBatches` decoded by loader workers: random resized crops
+and flips for training, resize and centre crop for evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ddd.batches import Batches, Data, FileBatches
+from ddd.datasets import arrays, imagenet
+
+
+def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def num_classes(manifest: dict[str, Any]) -> int:
+    return int(manifest["splits"]["train"]["classes"])
+
+
+def image_size(manifest: dict[str, Any], data_path: str | os.PathLike) -> int:
+    """Side of the images a model sees: the stored size, or the crop of file datasets."""
+    if manifest["storage"] == "files":
+        return int(manifest["spec"]["crop"])
+    with np.load(data_path) as archive:
+        return int(archive["test_images"].shape[-1])
+
+
+def labels(data_path: str | os.PathLike, split: str) -> np.ndarray:
+    """int16 labels of a split in image-id order (both storages keep them in the .npz)."""
+    with np.load(data_path) as archive:
+        return archive[f"{split}_labels"]
+
+
+def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, split: str,
+               device: torch.device, train: bool = False, keep: np.ndarray | None = None,
+               workers: int = 0, verify: bool = False) -> Data:
+    """One split on `device`; `train` picks the training augmentation of file datasets
+    (in-memory data is augmented by the training loop); `keep` selects images by index."""
+    manifest = read_manifest(manifest_path)
+    if manifest["storage"] == "files":
+        index = imagenet.load_index(data_path, split, verify, manifest_path)
+        if keep is not None:
+            index = imagenet.FileIndex(index.root, index.paths[keep], index.labels[keep])
+        spec = manifest["spec"]
+        transform = (imagenet.train_transform(spec["crop"]) if train
+                     else imagenet.eval_transform(spec["resize"], spec["crop"]))
+        return FileBatches(imagenet.ImageFiles(index, transform), index.labels, device, workers)
+    data = arrays.load(data_path, split, verify, manifest_path)
+    images, labels = data.images, data.labels
+    if keep is not None:
+        images, labels = images[keep], labels[keep]
+    return Batches(torch.from_numpy(images).to(device),
+                   torch.from_numpy(labels.astype(np.int64)).to(device))

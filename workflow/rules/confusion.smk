@@ -1,0 +1,125 @@
+# Class-confusion experiments (README, "Class confusion"): studies with a `confusion:`
+# section train R repeats per confused pair (A, B) and R controls, one job each.
+
+from ddd import confusion
+
+CONFUSION = {
+    name: confusion.build_spec(
+        spec["confusion"], confusion.dataset_classes(spec["dataset"])
+    )
+    for name, spec in config["studies"].items()
+    if "confusion" in spec
+}
+CONFUSION_STUDIES = "|".join(CONFUSION) or "(?!)"  # rules below match only these
+
+
+rule confusion_train:
+    input:
+        data="results/{study}/data/dataset.npz",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        decisions="results/{study}/confusion/decisions/{pair}/{repeat}.parquet",
+    log:
+        "logs/{study}/confusion/train/{pair}/{repeat}.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
+        pair=r"control|[0-9]+-[0-9]+",
+        repeat=r"[0-9]+",
+    conda:
+        "../../envs/train.yaml"
+    threads: config["train"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        recipe=lambda wc: CONFUSION[wc.study].run_recipe(
+            config["studies"][wc.study]["recipe"], wc.pair, int(wc.repeat)
+        ),
+        classes=lambda wc: list(CONFUSION[wc.study].classes),
+        train_per_class=lambda wc: CONFUSION[wc.study].train_per_class,
+        # controls do not depend on both_ways, so changing it reruns only the pairs
+        both_ways=lambda wc: wc.pair != confusion.CONTROL
+        and CONFUSION[wc.study].both_ways,
+        dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
+        device=config["train"]["device"],
+        eval_batch_size=config["train"]["eval_batch_size"],
+        checkpoint="results/{study}/confusion/checkpoints/{pair}/{repeat}.pt",
+    script:
+        "../scripts/train_confusion.py"
+
+
+rule confusion_effects:
+    input:
+        tables=lambda wc: CONFUSION[wc.study].decision_tables(wc.study),
+        manifest="results/{study}/data/manifest.json",
+    output:
+        scores="results/{study}/confusion/class_scores.parquet",
+        effects="results/{study}/confusion/effects.parquet",
+        table=report(
+            "results/{study}/confusion/effects.csv",
+            caption="../report/confusion_table.rst",
+            category="{study}",
+            subcategory="class confusion",
+        ),
+    log:
+        "logs/{study}/confusion/effects.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        alpha=lambda wc: CONFUSION[wc.study].alpha,
+        correction=lambda wc: CONFUSION[wc.study].correction,
+        both_ways=lambda wc: CONFUSION[wc.study].both_ways,
+    script:
+        "../scripts/confusion_effects.py"
+
+
+rule confusion_fig_effects:
+    input:
+        effects="results/{study}/confusion/effects.parquet",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        png=report(
+            "results/{study}/confusion/figures/confusion_effects.png",
+            caption="../report/confusion_effects.rst",
+            category="{study}",
+            subcategory="class confusion",
+        ),
+        pdf="results/{study}/confusion/figures/confusion_effects.pdf",
+    log:
+        "logs/{study}/confusion/fig_effects.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=config["figures"]["dpi"],
+        both_ways=lambda wc: CONFUSION[wc.study].both_ways,
+        correction=lambda wc: CONFUSION[wc.study].correction,
+    script:
+        "../scripts/figures/confusion_effects.py"
+
+
+rule confusion_fig_information:
+    input:
+        effects="results/{study}/confusion/effects.parquet",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        png=report(
+            "results/{study}/confusion/figures/confusion_information.png",
+            caption="../report/confusion_information.rst",
+            category="{study}",
+            subcategory="class confusion",
+        ),
+        pdf="results/{study}/confusion/figures/confusion_information.pdf",
+    log:
+        "logs/{study}/confusion/fig_information.log",
+    wildcard_constraints:
+        study=CONFUSION_STUDIES,
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=config["figures"]["dpi"],
+        both_ways=lambda wc: CONFUSION[wc.study].both_ways,
+    script:
+        "../scripts/figures/confusion_information.py"

@@ -1,0 +1,23 @@
+rule infer:
+    input:
+        data="results/{study}/data/dataset.npz",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        decisions="results/{study}/decisions/{run}.parquet",
+    log:
+        "logs/{study}/infer/{run}.log",
+    wildcard_constraints:
+        run=one_of(INFERRED_RUNS),
+    conda:
+        "../../envs/train.yaml"
+    threads: config["train"]["threads"]
+    resources:
+        gpu=1,
+    params:
+        model=pretrained_model,
+        run=run_info,
+        device=config["train"]["device"],
+        eval_batch_size=config["train"]["eval_batch_size"],
+        workers=config["train"]["workers"],
+    script:
+        "../scripts/infer.py"
