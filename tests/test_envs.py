@@ -34,7 +34,7 @@ def rule_blocks() -> dict[str, str]:
 
 def directive(block: str, name: str) -> str | None:
     """The quoted value on the line after `name:` in a rule block."""
-    match = re.search(rf"^    {name}:\n\s+\"([^\"]+)\"", block, re.M)
+    match = re.search(rf"^    {name}:\n(?:\s+#.*\n)*\s+\"([^\"]+)\"", block, re.M)
     return match[1] if match else None
 
 
