@@ -23,13 +23,15 @@ from tests.test_workflow import snakemake
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
-GPU_RULES = ("train", "infer")  # infer: pretrained models' decisions (rule being added)
+RULES = rule_blocks()
+GPU_RULES = sorted(name for name, block in RULES.items() if re.search(r"^\s+gpu=1,", block, re.M))
 
 
-def test_profile_asks_gpus_for_training_and_groups_only_existing_analysis_rules():
-    rules = set(rule_blocks())
+def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset():
+    rules = set(RULES)
     assert PROFILE["executor"] == "slurm"
-    assert set(PROFILE["set-resources"]) <= rules | set(GPU_RULES)
+    assert {"train", "infer"} <= set(GPU_RULES)
+    assert set(PROFILE["set-resources"]) <= rules
     for rule in GPU_RULES:
         resources = PROFILE["set-resources"][rule]
         assert resources["gpu"] == 1 and resources["cpus_per_gpu"] >= 1
@@ -38,9 +40,8 @@ def test_profile_asks_gpus_for_training_and_groups_only_existing_analysis_rules(
     assert not {"slurm_account", "slurm_partition", "gpu_model"} & {
         key for resources in [PROFILE["default-resources"], *PROFILE["set-resources"].values()]
         for key in resources}  # the cluster's own: left to the user
-    grouped = set(PROFILE["groups"])
-    assert grouped <= rules and not grouped & {"train", "dataset"}
-    assert {"collect_decisions", "kappa", "summary", "fig02_kappa_vs_base"} <= grouped
+    assert set(PROFILE["groups"]) == rules - set(GPU_RULES) - {"dataset"}
+    assert set(PROFILE["groups"].values()) == {"analysis"}
 
 
 def test_dry_run_through_the_profile_gives_training_its_gpu_resources(tmp_path):
