@@ -66,8 +66,12 @@ fi
 chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
 chmod 400 /etc/munge/munge.key
 pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
-pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
-pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
+# Daemons of an earlier start that no longer answer (e.g. munged was restarted) start anew.
+for pidfile in /run/slurmd.pid /run/slurmctld.pid; do
+    if [[ -s $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null; then sleep 2; fi
+done
+/usr/sbin/slurmctld
+/usr/sbin/slurmd
 sleep 2
 scontrol update nodename="${host}" state=resume 2>/dev/null || true  # drained by an old start
 for _ in $(seq 30); do
