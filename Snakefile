@@ -25,6 +25,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/infer.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 

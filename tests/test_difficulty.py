@@ -80,3 +80,24 @@ def test_summary_reports_accuracy_kappa_and_shares():
     assert "accuracy: mean 60.0%, range 50.0% .. 70.0%" in text
     assert "0.800 on all images, 0.250 on in-between images" in text
     assert "trivial  50.0%, impossible  25.0%, in-between  25.0%" in text
+
+
+def test_shares_and_summary_count_impossible_images_that_are_not_flagged():
+    import pandas as pd
+
+    from ddd.summary import study_summary
+
+    correct = np.zeros((3, 10), bool)
+    correct[:, :5] = True            # 5 trivial, 5 impossible images
+    flags = np.zeros(10, bool)
+    flags[[0, 5, 6]] = True          # one trivial, two impossible images flagged
+    _, shares = analysis.difficulty_tables(correct, tolerance=1, flags=flags)
+    exact = shares[shares.tolerance == 0].set_index("category")
+    assert exact.loc["impossible", ["share", "flagged", "not_flagged"]].tolist() == \
+        pytest.approx([0.5, 0.2, 0.3])
+    assert exact.loc["trivial", "not_flagged"] == pytest.approx(0.4)
+    runs = pd.DataFrame({"run": ["base-1"], "condition": ["base"], "instance": [1],
+                         "accuracy": [0.5]})
+    vs_base = pd.DataFrame(columns=["condition", "subset", "kappa"])
+    text = study_summary("s", runs, vs_base, shares, 10, 2, flag_label="label errors")
+    assert "exact: impossible and not label errors  30.0% of images (60.0% of the" in text

@@ -10,18 +10,20 @@ import sys
 from pathlib import Path
 
 import matplotlib.image
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from ddd import decisions
+from ddd import decisions, features
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
 FIGURES = ["fig02_kappa_vs_base", "fig03_histogram", "fig04_base_over_epochs",
            "fig05_runs_over_epochs", "fig06_class_accuracy", "fig07_accuracy",
            "fig10_kappa_matrix", "fig11_decision_changes", "fig16_kappa_in_between",
-           "fig18_kl_vs_accuracy"]
+           "fig18_kl_vs_accuracy", "fig17_rsa_vs_base", "fig17_rsa_matrix"]
+KNOWN_LABEL_ERRORS = [3, 50, 120]  # tiny_b's file of known label errors (image ids)
 
 
 def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
@@ -48,6 +50,7 @@ def planned(workdir: Path, config: dict) -> tuple[dict[str, int], list[str]]:
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tiny")
+    (path / "known_label_errors.txt").write_text("\n".join(map(str, KNOWN_LABEL_ERRORS)))
     out = snakemake(path, TINY)
     assert out.returncode == 0, out.stdout + out.stderr
     return path
@@ -127,6 +130,58 @@ def test_statistics_atlas_subset_and_class_table(workdir):
         ["base-1", "learning_rate-2", "architecture-1", "disjoint_data-2"], 2)
 
 
+def test_features_reproduce_the_final_decisions(workdir):
+    results = workdir / "results/tiny"
+    subset = None
+    for run in ("base-1", "learning_rate-2", "architecture-1", "disjoint_data-1"):
+        found = features.load(results / f"features/{run}.npz")
+        final = decisions.read(results / f"decisions/{run}.parquet", epoch=-1)
+        assert found.logits.dtype == np.float16 and found.logits.shape == (200, 10)
+        # The final decision has the largest logit (float16 rounding may add ties).
+        chosen = found.logits[np.arange(200), final["prediction"].to_numpy()]
+        np.testing.assert_array_equal(chosen, found.logits.max(1))
+        np.testing.assert_array_equal(found.labels, final["label"])
+        assert found.activations.dtype == np.float16 and len(found.activations) == 120
+        if subset is None:
+            subset = found.rsa_image_ids
+        np.testing.assert_array_equal(found.rsa_image_ids, subset)  # same images every run
+    assert np.bincount(found.labels[subset]).tolist() == [12] * 10  # class-stratified
+    assert features.load(results / "features/base-1.npz").activations.shape == (120, 256)
+    assert "differs from the decision table's final epoch on 0 images" in (
+        workdir / "logs/tiny/features/base-1.log").read_text()
+
+
+def test_rsa_tables(workdir):
+    analysis = workdir / "results/tiny/analysis"
+    pairs = pd.read_parquet(analysis / "rsa_pairs.parquet")
+    assert len(pairs) == 15 and pairs["rsa"].between(-1, 1).all()
+    assert (pairs["images"] == 120).all()
+    vs_base = pd.read_parquet(analysis / "rsa_vs_base.parquet")
+    assert vs_base[["run", "reference"]].values.tolist() == [
+        ["learning_rate-1", "base-1"], ["learning_rate-2", "base-1"],
+        ["architecture-1", "base-1"], ["disjoint_data-1", "disjoint_data-2"]]
+    conditions = pd.read_parquet(analysis / "rsa_conditions.parquet")
+    assert len(conditions) == 16 and conditions["rsa"].notna().all()
+
+
+def test_label_errors_feed_the_histogram_shares_and_summary(workdir):
+    found = pd.read_parquet(workdir / "results/tiny/analysis/label_errors.parquet")
+    assert len(found) == 200 and found["label_quality"].between(0, 1).all()
+    known = pd.read_parquet(workdir / "results/tiny_b/analysis/label_errors.parquet")
+    assert known.loc[known["label_error"], "image_id"].tolist() == KNOWN_LABEL_ERRORS
+    for study, table in (("tiny", found), ("tiny_b", known)):
+        analysis = workdir / f"results/{study}/analysis"
+        hist = pd.read_parquet(analysis / "histogram.parquet")
+        assert hist["flagged"].sum() == pytest.approx(table["label_error"].mean())
+        shares = pd.read_parquet(analysis / "shares.parquet")
+        assert (shares["flagged"] + shares["not_flagged"]).to_numpy() == pytest.approx(
+            shares["share"].to_numpy())
+    assert "impossible and not known label errors" in (
+        workdir / "results/tiny_b/summary.txt").read_text()
+    assert "impossible and not label errors (cleanlab)" in (
+        workdir / "results/tiny/summary.txt").read_text()
+
+
 def test_report_is_one_self_contained_page(workdir):
     out = snakemake(workdir, TINY, "--report", "report.html")
     assert out.returncode == 0, out.stderr
@@ -152,8 +207,10 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
     config = copy.deepcopy(TINY)
     config["studies"]["tiny"]["conditions"]["learning_rate"]["changes"]["lr_scale"] = [1.4, 1.6]
     counts, trained = planned(workdir, config)
-    assert trained == ["learning_rate-1", "learning_rate-2"]  # of study tiny only
-    assert counts == {"train": 2, "collect_decisions": 1, "difficulty": 1, "kappa": 1,
+    assert trained == ["learning_rate-1", "learning_rate-1", "learning_rate-2",
+                       "learning_rate-2"]  # train and features, of study tiny only
+    assert counts == {"train": 2, "features": 2, "rsa": 1, "label_errors": 1,
+                      "collect_decisions": 1, "difficulty": 1, "kappa": 1,
                       "epoch_dynamics": 1, "balanced_subset": 1, "class_accuracy": 1,
                       "summary": 1, **dict.fromkeys(set(FIGURES) - {"fig04_base_over_epochs"}, 1),
                       "experiment_pairs": 1, "experiment_page": 1,
@@ -230,6 +287,14 @@ def test_config_typo_stops_the_run_naming_key_and_valid_values(tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "'lr_sclae' is not one of" in text and "'lr_scale'" in text
+
+
+def test_image_flags_and_label_errors_together_stop_the_run(tmp_path):
+    config = copy.deepcopy(TINY)
+    config["studies"]["tiny"]["image_flags"] = {"path": "flags.parquet"}
+    out = snakemake(tmp_path, config, "--dry-run")
+    assert out.returncode != 0
+    assert "gives both image_flags and label_errors" in out.stdout + out.stderr
 
 
 def test_confusion_runs_table_and_figures(workdir):

@@ -128,7 +128,9 @@ def difficulty_tables(correct: np.ndarray, tolerance: int,
     (each run at its own accuracy) and the difficulty mixture (each image keeps its own
     share of runs right; runs independent given it). `flags` (bool per image, e.g. label
     errors) adds the share of flagged images per bin. Shares are given exactly
-    (tolerance 0) and with the configured tolerance.
+    (tolerance 0) and with the configured tolerance; with `flags`, also the share of all
+    images in each category that are flagged and not flagged (e.g. impossible images that
+    are not label errors).
     """
     n_runs = correct.shape[0]
     counts = difficulty.n_correct(correct)
@@ -147,8 +149,13 @@ def difficulty_tables(correct: np.ndarray, tolerance: int,
     for tol in sorted({0, tolerance}):
         cats = difficulty.categorise(counts, n_runs, tol)
         for name, share in difficulty.shares(cats).items():
-            share_rows.append({"tolerance": tol, "category": name, "share": share,
-                               "binomial": _binomial_share(pmf, name, tol)})
+            row = {"tolerance": tol, "category": name, "share": share,
+                   "binomial": _binomial_share(pmf, name, tol)}
+            if flags is not None:
+                in_category = cats == difficulty.CATEGORIES.index(name)
+                row["flagged"] = float(np.mean(in_category & flags))
+                row["not_flagged"] = float(np.mean(in_category & ~flags))
+            share_rows.append(row)
     return histogram, pd.DataFrame(share_rows)
 
 

@@ -20,11 +20,24 @@ def share_lines(shares: pd.DataFrame) -> list[str]:
     return lines
 
 
+def flagged_lines(shares: pd.DataFrame, flag_label: str) -> list[str]:
+    """Impossible images that are not flagged (e.g. not label errors), per tolerance."""
+    lines = []
+    for tol, group in shares.groupby("tolerance"):
+        s = group.set_index("category").loc["impossible"]
+        label = "exact" if tol == 0 else f"all but {tol}"
+        part = s["not_flagged"] / s["share"] if s["share"] > 0 else np.nan
+        lines.append(f"  {label:>10}: impossible and not {flag_label} {s['not_flagged']:6.1%} "
+                     f"of images ({part:.1%} of the impossible ones)")
+    return lines
+
+
 def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
                   shares: pd.DataFrame, n_images: int, n_classes: int,
-                  reference: pd.DataFrame | None = None) -> str:
+                  reference: pd.DataFrame | None = None, flag_label: str | None = None) -> str:
     """Accuracy, mean kappa vs base (all and in-between images), the kappa image difficulty
-    alone predicts (`reference`, from analysis.difficulty_kappa) and the three shares."""
+    alone predicts (`reference`, from analysis.difficulty_kappa) and the three shares; with
+    image flags (`flag_label`), the share of impossible images that are not flagged."""
     acc = runs["accuracy"]
     mean_kappa = vs_base.groupby("subset")["kappa"].mean()  # NaN (undefined) pairs skipped
     by_condition = vs_base.pivot_table(index="condition", columns="subset", values="kappa",
@@ -44,5 +57,7 @@ def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
           f"{row.get('in_between', np.nan):6.3f}" for condition, row in by_condition.iterrows()],
         "  image difficulty (histogram runs):",
         *share_lines(shares),
+        *(flagged_lines(shares, flag_label)
+          if flag_label is not None and "not_flagged" in shares else []),
     ]
     return "\n".join(lines) + "\n"

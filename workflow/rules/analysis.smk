@@ -29,9 +29,7 @@ rule difficulty:
     params:
         histogram_runs=histogram_runs,
         tolerance=config["analysis"]["tolerance"],
-        flag_column=lambda wc: config["studies"][wc.study]
-        .get("image_flags", {})
-        .get("column"),
+        flag_column=flag_column,
     script:
         "../scripts/difficulty.py"
 
@@ -130,5 +128,7 @@ rule summary:
         "logs/{study}/summary.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        flag_label=flag_label,
     script:
         "../scripts/summary.py"

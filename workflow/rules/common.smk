@@ -28,6 +28,8 @@ EPOCH_FIGURES = [
     "fig05_runs_over_epochs",
     "fig11_decision_changes",
 ]
+# RSA of trained runs' activations (features of pretrained models are not captured yet).
+RSA_FIGURES = ["fig17_rsa_vs_base", "fig17_rsa_matrix"]
 GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
 
@@ -142,9 +144,74 @@ def histogram_decision_tables(wildcards):
 
 
 def image_flags(wildcards):
-    """The optional per-image flags file of a study (empty: none configured)."""
-    flags = config["studies"][wildcards.study].get("image_flags")
+    """The optional per-image flags file of a study (empty: none configured): the
+    configured image_flags file, or the label errors the workflow finds or reads."""
+    flags = flags_spec(wildcards)
     return {"flags": flags["path"]} if flags else {}
+
+
+def flags_spec(wildcards):
+    """A study's image flags (path, column, label), from image_flags or label_errors."""
+    spec = config["studies"][wildcards.study]
+    if "image_flags" in spec and "label_errors" in spec:
+        raise ValueError(
+            f"config: study {wildcards.study!r} gives both image_flags and label_errors; "
+            f"Fig 3 draws one kind of flags: remove one of them"
+        )
+    if "label_errors" in spec:
+        source = spec["label_errors"]["source"]
+        default = (
+            "label errors (cleanlab)" if source == "cleanlab" else "known label errors"
+        )
+        return {
+            "path": f"results/{wildcards.study}/analysis/label_errors.parquet",
+            "column": "label_error",
+            "label": spec["label_errors"].get("label", default),
+        }
+    return spec.get("image_flags")
+
+
+def flag_column(wildcards):
+    return (flags_spec(wildcards) or {}).get("column")
+
+
+def flag_label(wildcards):
+    return (flags_spec(wildcards) or {}).get("label")
+
+
+def label_errors_spec(wildcards):
+    return config["studies"][wildcards.study]["label_errors"]
+
+
+def label_error_inputs(wildcards):
+    """Every run's features (cleanlab) or the file of known label errors."""
+    spec = label_errors_spec(wildcards)
+    if spec["source"] == "cleanlab":
+        if STUDIES[wildcards.study].inferred:
+            raise ValueError(
+                f"config: study {wildcards.study!r}: label_errors from cleanlab needs the "
+                f"logits of trained runs; with pretrained models give source: file"
+            )
+        return feature_files(wildcards)
+    if "path" not in spec:
+        raise ValueError(
+            f"config: study {wildcards.study!r}: label_errors with source 'file' needs "
+            f"path: a file of known label errors"
+        )
+    return {"known": spec["path"]}
+
+
+def feature_files(wildcards):
+    study = STUDIES[wildcards.study]
+    return {run: f"results/{study.name}/features/{run}.npz" for run in study.run_ids}
+
+
+def run_table(wildcards):
+    """Run, condition and instance of every run of a study, in run order."""
+    return [
+        {"run": r.run_id, "condition": r.condition, "instance": r.instance}
+        for r in STUDIES[wildcards.study].runs
+    ]
 
 
 def within_conditions(wildcards):
@@ -160,6 +227,7 @@ def all_targets():
         figures = (
             FIGURES
             + (EPOCH_FIGURES if not study.inferred else [])
+            + (RSA_FIGURES if not study.inferred else [])
             + (GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else [])
         )
         targets += [

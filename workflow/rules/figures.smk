@@ -39,9 +39,7 @@ rule fig03_histogram:
     params:
         dpi=config["figures"]["dpi"],
         title=config["figures"]["histogram"]["title"],
-        flag_label=lambda wc: config["studies"][wc.study]
-        .get("image_flags", {})
-        .get("label"),
+        flag_label=flag_label,
     script:
         "../scripts/figures/fig03_histogram.py"
 
@@ -241,3 +239,52 @@ rule fig13_kappa_vs_base_datasets:
         studies=list(STUDIES),
     script:
         "../scripts/figures/fig13_kappa_vs_base_datasets.py"
+
+
+rule fig17_rsa_vs_base:
+    input:
+        table="results/{study}/analysis/rsa_vs_base.parquet",
+    output:
+        png=report(
+            "results/{study}/figures/fig17_rsa_vs_base.png",
+            caption="../report/fig17_rsa_vs_base.rst",
+            category="{study}",
+            subcategory="figures",
+        ),
+        pdf="results/{study}/figures/fig17_rsa_vs_base.pdf",
+    log:
+        "logs/{study}/figures/fig17_rsa_vs_base.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=config["figures"]["dpi"],
+        layer=config["analysis"]["rsa"]["layer"],
+        comparison=config["analysis"]["rsa"]["comparison"],
+        images=config["analysis"]["rsa"]["images"],
+    script:
+        "../scripts/figures/fig17_rsa_vs_base.py"
+
+
+rule fig17_rsa_matrix:
+    input:
+        table="results/{study}/analysis/rsa_conditions.parquet",
+    output:
+        png=report(
+            "results/{study}/figures/fig17_rsa_matrix.png",
+            caption="../report/fig17_rsa_matrix.rst",
+            category="{study}",
+            subcategory="figures",
+        ),
+        pdf="results/{study}/figures/fig17_rsa_matrix.pdf",
+    log:
+        "logs/{study}/figures/fig17_rsa_matrix.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=config["figures"]["dpi"],
+        annotate=config["figures"]["kappa_matrix"]["annotate"],
+        layer=config["analysis"]["rsa"]["layer"],
+        comparison=config["analysis"]["rsa"]["comparison"],
+        images=config["analysis"]["rsa"]["images"],
+    script:
+        "../scripts/figures/fig17_rsa_matrix.py"

@@ -14,5 +14,6 @@ with to_file(smk.log[0]):
                          pd.read_parquet(smk.input.vs_base), pd.read_parquet(smk.input.shares),
                          n_images=len(pd.read_parquet(smk.input.correct, columns=["label"])),
                          n_classes=num_classes(read_manifest(smk.input.manifest)),
-                         reference=pd.read_parquet(smk.input.reference))
+                         reference=pd.read_parquet(smk.input.reference),
+                         flag_label=smk.params.flag_label)
     write_text(smk.output[0], text)

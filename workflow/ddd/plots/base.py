@@ -32,11 +32,12 @@ def condition_ticks(ax: plt.Axes, order: list[str]) -> None:
 
 
 def heatmap(ax: plt.Axes, matrix: pd.DataFrame, title: str, annotate: bool,
-            colorbar: bool = True) -> None:
-    """Kappa between conditions on a diverging scale centred at independence (0)."""
+            colorbar: bool = True, label: str = "κ") -> None:
+    """Kappa (or another similarity, `label`) between conditions on a diverging scale
+    centred at independence (0)."""
     names = [pretty(c) for c in matrix.index]
     sns.heatmap(matrix.to_numpy(), ax=ax, vmin=-1.0, vmax=1.0, center=0.0, cmap="RdBu_r",
                 annot=annotate, fmt=".2f", annot_kws={"fontsize": 6}, square=True,
                 xticklabels=names, yticklabels=names, cbar=colorbar,
-                cbar_kws={"label": "κ", "shrink": 0.7})
+                cbar_kws={"label": label, "shrink": 0.7})
     ax.set_title(title)

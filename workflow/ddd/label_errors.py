@@ -1,0 +1,108 @@
+"""Per-image label-error flags: found by cleanlab from the runs' predictions, or read from
+a user's file of known errors. Written in the image-flags format (ddd.flags) that Fig 3's
+overlay and the shares read: image_id plus a boolean column `label_error`.
+
+cleanlab's find_label_issues (confident learning) needs out-of-sample predicted
+probabilities; the evaluation images are exactly that for models trained on the training
+split. The probabilities are the softmax of every run's final-epoch logits, averaged over
+runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+COLUMN = "label_error"
+FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
+           "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
+
+
+def mean_probabilities(logits: Sequence[np.ndarray]) -> np.ndarray:
+    """Softmax of each run's (images, classes) logits, averaged over runs (float64)."""
+    if not len(logits):
+        raise ValueError("no runs' logits to average")
+    total = None
+    for run_logits in logits:
+        z = np.asarray(run_logits, dtype=np.float64)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        z /= z.sum(axis=1, keepdims=True)
+        if total is not None and z.shape != total.shape:
+            raise ValueError(f"runs' logits differ in shape: {z.shape} vs {total.shape}")
+        total = z if total is None else total + z
+    return total / len(logits)
+
+
+def find(labels: np.ndarray, probabilities: np.ndarray,
+         filter_by: str = "prune_by_noise_rate") -> pd.DataFrame:
+    """cleanlab's label issues: per image the flag, the self-confidence label quality
+    (probability of the given label) and the class the averaged predictions favour."""
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+
+    if filter_by not in FILTERS:
+        raise ValueError(f"unknown cleanlab filter_by {filter_by!r}; valid: {list(FILTERS)}")
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.max() >= probabilities.shape[1]:
+        raise ValueError(f"label {labels.max()} but only {probabilities.shape[1]} classes "
+                         f"in the predicted probabilities")
+    issues = find_label_issues(labels, probabilities, filter_by=filter_by, n_jobs=1)
+    return pd.DataFrame({
+        COLUMN: issues,
+        "label_quality": get_label_quality_scores(labels, probabilities),
+        "predicted": probabilities.argmax(axis=1).astype(np.int16),
+    })
+
+
+def read_known(path: str | os.PathLike, image_ids: np.ndarray) -> np.ndarray:
+    """Bool flag per evaluation image (in `image_ids` order) from a file of known label
+    errors: a list of image ids (.txt, one per line, # comments; .json list; .npy of
+    integers) or a boolean array over the evaluation set (.json or .npy of true/false,
+    in image-id order)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"label errors file {path} does not exist; fix "
+                                f"label_errors.path in the study's config")
+    if path.suffix == ".npy":
+        values = np.load(path, allow_pickle=False)
+    elif path.suffix == ".json":
+        values = np.asarray(json.loads(path.read_text()))
+    elif path.suffix in (".txt", ".csv"):
+        lines = [ln.split("#")[0].strip() for ln in path.read_text().splitlines()]
+        try:
+            values = np.array([int(ln) for ln in lines if ln and ln != "image_id"], dtype=int)
+        except ValueError as err:
+            raise ValueError(f"{path}: every line must be one image id ({err})") from err
+    else:
+        raise ValueError(f"{path}: unknown format; give .txt or .csv (image ids, one per "
+                         f"line), .json or .npy (image ids, or a boolean array)")
+    values = values.ravel()
+    if values.dtype == bool:
+        if len(values) != len(image_ids):
+            raise ValueError(f"{path}: a boolean array must have one entry per evaluation "
+                             f"image ({len(image_ids)}), it has {len(values)}")
+        return values.copy()
+    if values.size and not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"{path}: expected image ids (integers) or true/false values, got "
+                         f"{values.dtype}")
+    unknown = np.setdiff1d(values, image_ids)
+    if unknown.size:
+        raise ValueError(f"{path}: {unknown.size} ids are not evaluation images "
+                         f"(e.g. {unknown[:3].tolist()})")
+    return np.isin(image_ids, values)
+
+
+def flags_table(image_ids: np.ndarray, labels: np.ndarray, flags: np.ndarray,
+                extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The image-flags table: image_id, label, label_error (and cleanlab's columns)."""
+    table = pd.DataFrame({"image_id": np.asarray(image_ids, dtype=np.int32),
+                          "label": np.asarray(labels, dtype=np.int16), COLUMN: flags})
+    if extra is not None:
+        table = pd.concat([table, extra.drop(columns=[COLUMN]).reset_index(drop=True)], axis=1)
+    return table
+
