@@ -18,6 +18,8 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from tests.test_workflow import KNOWN_LABEL_ERRORS
+
 ROOT = Path(__file__).resolve().parents[1]
 RULES = sorted((ROOT / "workflow/rules").glob("*.smk"))
 PACKAGE = ROOT / "workflow"
@@ -165,6 +167,7 @@ def test_dry_run_with_conda_resolves_every_env(tmp_path, flag):
     conda = bin_dir / "conda"
     conda.write_text(STAND_IN_CONDA.replace("PREFIX", str(tmp_path / "prefix")))
     conda.chmod(0o755)
+    (tmp_path / "known_label_errors.txt").write_text("\n".join(map(str, KNOWN_LABEL_ERRORS)))
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path),
            "PYTHONPATH": str(PACKAGE)}
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),

@@ -18,7 +18,7 @@ import yaml
 
 from ddd import decisions
 from tests.test_envs import rule_blocks
-from tests.test_workflow import snakemake
+from tests.test_workflow import KNOWN_LABEL_ERRORS, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
@@ -45,6 +45,7 @@ def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset
 
 
 def test_dry_run_through_the_profile_gives_training_its_gpu_resources(tmp_path):
+    (tmp_path / "known_label_errors.txt").write_text("\n".join(map(str, KNOWN_LABEL_ERRORS)))
     out = snakemake(tmp_path, TINY, "--profile", str(ROOT / "profiles/slurm"), "--dry-run")
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout + out.stderr
