@@ -125,6 +125,7 @@ def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     study = config["studies"]["tiny"]
     config["studies"] = {"tiny": study}
     study["conditions"] = {name: study["conditions"][name] for name in ("base", "learning_rate")}
+    study.pop("label_errors", None)  # no cleanlab features: training and core analyses only
     config["analysis"]["tolerance"] = 0  # two histogram runs
     runs = ["base-1", "learning_rate-1", "learning_rate-2"]
     targets = ["results/tiny/summary.txt", *(f"results/tiny/decisions/{r}.parquet" for r in runs)]
@@ -141,9 +142,10 @@ def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     assert out.returncode == 0, text
     submitted = re.findall(r"Job \S+ has been submitted with SLURM jobid (\d+) \(log: (\S+)\)",
                            text)
-    logs = [Path(log).parent.name for _, log in submitted]
-    assert sorted(logs) == sorted(["tiny", *(f"tiny_{r}" for r in runs),
-                                   "group_analysis_collect_decisions_difficulty_kappa_summary"])
+    kinds = sorted(Path(log).relative_to(tmp_path / "slurm_logs").parts[0]
+                   for _, log in submitted)  # rule_<name> or group_<group>_<rules>
+    assert kinds[:1] == ["group_analysis_collect_decisions_difficulty_kappa_summary"]
+    assert kinds[1:] == ["rule_dataset"] + ["rule_train"] * 3
     job_ids = [job for job, _ in submitted]
     jobs = slurm_jobs(job_ids)
     ours = jobs[jobs["workdir"] == str(on_slurm)]
