@@ -73,3 +73,31 @@ def test_mismatched_image_ids_are_an_error_naming_both_files(tmp_path, rng):
                   image_ids=np.arange(10) + 5)
     with pytest.raises(correctness.MismatchError, match="b-1.parquet.*a-1.parquet"):
         correctness.final_epoch({"a-1": a, "b-1": b})
+
+
+def test_epochs_are_read_from_their_own_row_groups(tmp_path, rng):
+    labels = rng.integers(0, 7, 40)
+    predictions = rng.integers(0, 7, (25, 40))
+    path = write_run(tmp_path / "long-1.parquet", predictions, labels, "long-1", "long")
+    groups = pq.ParquetFile(path).metadata
+    assert groups.num_row_groups == 3  # epochs 0-9, 10-19, 20-24
+    for epoch in (0, 13, 24, -1):
+        frame = decisions.read(path, epoch=epoch)
+        assert frame["epoch"].unique().tolist() == [epoch % 25]
+        assert frame["prediction"].tolist() == predictions[epoch].tolist()
+    with pytest.raises(decisions.DecisionTableError, match=r"long-1.parquet: no epoch 30; "
+                                                           r"it has epochs 0\.\.24"):
+        decisions.read(path, epoch=30)
+
+
+def test_a_damaged_page_is_an_error_naming_the_file(tmp_path, rng):
+    labels = rng.integers(0, 7, 500)
+    path = write_run(tmp_path / "run-1.parquet", rng.integers(0, 7, (3, 500)), labels,
+                     "run-1", "run")
+    column = pq.ParquetFile(path).metadata.row_group(0).column(3)  # prediction
+    data = bytearray(path.read_bytes())
+    data[column.data_page_offset + column.total_compressed_size // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    for epoch in (None, -1):
+        with pytest.raises(decisions.DecisionTableError, match="run-1.parquet is damaged"):
+            decisions.read(path, epoch=epoch)

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ddd.atomic import atomic_path
+from ddd import checkpoints
 from ddd.batches import Batches, Data, FileBatches, channel_stats, eval_batches, train_batches
 from ddd.models import build_model
 from ddd.study import Recipe
@@ -226,8 +226,7 @@ def _save_checkpoint(path: str | os.PathLike, key: str, epoch: int, model: nn.Mo
     state = {"key": key, "epoch": epoch, "model": model.state_dict(),
              "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
              "predictions": torch.from_numpy(result.predictions), "history": result.history}
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    checkpoints.save(path, state)
 
 
 def _load_checkpoint(path: str | os.PathLike, key: str) -> dict | None:
@@ -235,8 +234,8 @@ def _load_checkpoint(path: str | os.PathLike, key: str) -> dict | None:
     if not path.exists():
         return None
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # a truncated or foreign file: start over, but say so
+        state = checkpoints.load(path)
+    except Exception as err:  # truncated, altered or foreign: start over, but say so
         log.warning("ignoring unreadable checkpoint %s (%s); training from scratch", path, err)
         return None
     if state.get("key") != key:

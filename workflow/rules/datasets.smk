@@ -5,7 +5,8 @@ rule dataset:
     log:
         "logs/{study}/dataset.log",
     conda:
-        "../../envs/analysis.yaml"
+        # torch and torchvision: ImageNet's index reads its images with them
+        "../../envs/train.yaml"
     params:
         spec=dataset_spec,
     script:

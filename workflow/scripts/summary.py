@@ -3,7 +3,7 @@
 import pandas as pd
 
 from ddd.atomic import write_text
-from ddd.datasets.splits import num_classes, read_manifest
+from ddd.datasets.arrays import num_classes, read_manifest
 from ddd.logs import to_file
 from ddd.summary import study_summary
 

@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,14 @@ def sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: handle.read(1 << 22), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())
+
+
+def num_classes(manifest: dict[str, Any]) -> int:
+    return int(manifest["splits"]["train"]["classes"])
 
 
 def verify_checksum(path: str | os.PathLike, manifest_path: str | os.PathLike) -> None:

@@ -7,9 +7,7 @@ and flips for training, resize and centre crop for evaluation.
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,14 +15,8 @@ import torch
 
 from ddd.batches import Batches, Data, FileBatches
 from ddd.datasets import arrays, imagenet
-
-
-def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
-    return json.loads(Path(path).read_text())
-
-
-def num_classes(manifest: dict[str, Any]) -> int:
-    return int(manifest["splits"]["train"]["classes"])
+from ddd.datasets.arrays import num_classes as num_classes  # torch-free, re-exported
+from ddd.datasets.arrays import read_manifest as read_manifest
 
 
 def image_size(manifest: dict[str, Any], data_path: str | os.PathLike) -> int:

@@ -1,0 +1,133 @@
+"""Decision tables at the ImageNet study's scale: bytes on disk and read times.
+
+A synthetic run has 50,000 test images of 1,000 classes (labels in random order, as the
+validation files sorted by name have them) and 91 epochs (0 = untrained). Accuracy follows
+a learning curve with steps at epochs 30 and 60 to about 70%; each image has a difficulty,
+its correctness drifts slowly from epoch to epoch, and a wrong image mostly keeps its wrong
+class or picks one fixed confusable class, so most predictions stay the same from one epoch
+to the next (59% change in the first epoch, 7% in the last).
+
+Reports bytes per (image, epoch) row, the time to read one epoch and one column of a run,
+and the time the analyses take to read the final epoch of 40 runs
+(ddd.correctness.final_epoch). Targets: at most 2 bytes per row; 40 final epochs in < 2 s.
+
+Run: PYTHONPATH=workflow .venv/bin/python benchmarks/decision_storage.py [--runs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow
+import pyarrow.parquet as pq
+from scipy.special import ndtri
+
+from ddd import correctness, decisions
+
+
+def learning_curve(epochs: int) -> np.ndarray:
+    """Top-1 accuracy per epoch: chance at 0, steps at 30 and 60, about 70% at the end."""
+    e = np.arange(epochs)
+    curve = 0.70 - 0.45 * np.exp(-e / 6.0) - 0.08 * (e < 30) - 0.04 * (e < 60)
+    return np.where(e == 0, 0.001, curve)
+
+
+def synthetic_run(images: int, epochs: int, classes: int, seed: int,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(epochs, images) predictions and the labels of one run; image traits fixed, the
+    run's own noise from `seed`."""
+    shared = np.random.default_rng(0)
+    labels = shared.permutation(np.repeat(np.arange(classes), images // classes))
+    difficulty = shared.standard_normal(images)
+    confusable = (labels + shared.integers(1, classes, images)) % classes
+    rng = np.random.default_rng(seed + 1)
+    predictions = np.empty((epochs, images), dtype=np.int16)
+    predictions[0] = rng.choice(rng.integers(0, classes, 5), images)  # untrained: few classes
+    drift = rng.standard_normal(images)
+    thresholds = ndtri(learning_curve(epochs))
+    for epoch in range(1, epochs):
+        drift = 0.9 * drift + np.sqrt(1 - 0.9**2) * rng.standard_normal(images)
+        right = (difficulty + 0.6 * drift) / np.sqrt(1.36) < thresholds[epoch]
+        other = np.where(rng.random(images) < 0.6, confusable,
+                         rng.integers(0, classes, images))
+        keep = (rng.random(images) < 0.5 + 0.45 * min(epoch / 30, 1)) & (
+            predictions[epoch - 1] != labels)
+        wrong = np.where(keep, predictions[epoch - 1], other)
+        predictions[epoch] = np.where(right, labels, wrong)
+    return predictions, labels
+
+
+def best_of(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=50_000)
+    parser.add_argument("--epochs", type=int, default=91)
+    parser.add_argument("--classes", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    rows = args.images * args.epochs
+    print(f"{args.runs} runs x {args.images} images x {args.epochs} epochs, {args.classes} "
+          f"classes; pyarrow {pyarrow.__version__}, {platform.machine()}, "
+          f"{platform.python_version()}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths, sizes = {}, []
+        for seed in range(args.runs):
+            predictions, labels = synthetic_run(args.images, args.epochs, args.classes, seed)
+            table = decisions.from_predictions(predictions, labels)
+            paths[f"run-{seed + 1}"] = path = Path(tmp) / f"run-{seed + 1}.parquet"
+            meta = {"run": f"run-{seed + 1}", "dataset": "synthetic", "condition": "run",
+                    "instance": seed + 1, "architecture": "none"}
+            if seed == 0:
+                accuracy = (predictions == labels).mean(axis=1)
+                changes = (predictions[1:] != predictions[:-1]).mean(axis=1)
+                print(f"run 1: accuracy {accuracy[1]:.1%} after epoch 1, {accuracy[-1]:.1%} "
+                      f"final; predictions changing {changes[0]:.0%} after epoch 1, "
+                      f"{changes[-1]:.0%} in the last epoch")
+                write = best_of(lambda t=table, p=path, m=meta: decisions.write(p, t, m), 1)
+                previous = Path(tmp) / "previous.parquet"
+                pq.write_table(table.replace_schema_metadata(
+                    {decisions.METADATA_KEY: b'{"run": "previous"}'}), previous,
+                    compression="zstd", row_group_size=1 << 20)
+            else:
+                decisions.write(path, table, meta)
+            sizes.append(path.stat().st_size)
+
+        first = paths["run-1"]
+        final = best_of(lambda: decisions.read(first, epoch=-1), args.repeats)
+        middle = best_of(lambda: decisions.read(first, epoch=args.epochs // 2), args.repeats)
+        column = best_of(lambda: pq.read_table(first, columns=["correct"],
+                                               page_checksum_verification=True),
+                         args.repeats)
+        whole = best_of(lambda: decisions.read(first), args.repeats)
+        runs = best_of(lambda: correctness.final_epoch(paths), 3)
+        before_final = best_of(lambda: decisions.read(previous, epoch=-1), args.repeats)
+        print(f"bytes per row: {np.mean(sizes) / rows:.3f} (mean of {args.runs} files, "
+              f"{np.mean(sizes) / 2**20:.1f} MiB each); write {write:.2f} s")
+        print(f"read one run: final epoch {final * 1e3:.0f} ms, epoch {args.epochs // 2} "
+              f"{middle * 1e3:.0f} ms, column `correct` (all epochs) {column * 1e3:.0f} ms, "
+              f"whole table {whole * 1e3:.0f} ms (best of {args.repeats})")
+        print(f"final epoch of {args.runs} runs (correctness.final_epoch): {runs:.2f} s "
+              f"(best of 3, files in the page cache)")
+        print(f"previous writer settings (zstd, row groups of 2^20 rows): "
+              f"{previous.stat().st_size / rows:.3f} bytes per row, final epoch "
+              f"{before_final * 1e3:.0f} ms (read by this version)")
+
+
+if __name__ == "__main__":
+    main()
