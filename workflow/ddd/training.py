@@ -16,12 +16,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
+import ddd
 from ddd import checkpoints
 from ddd.batches import Batches, Data, FileBatches, channel_stats, eval_batches, train_batches
 from ddd.models import build_model
@@ -37,6 +39,25 @@ SPLIT_SEED = 20220101  # fixes the two class-stratified halves shared by every r
 class TrainResult:
     predictions: np.ndarray  # (epochs + 1, test images) int16; row 0 is before training
     history: list[dict[str, float]] = field(default_factory=list)
+
+
+def run_metadata(recipe: Recipe, result: TrainResult, config_key: str, dataset_sha256: str,
+                 train_images: int, device: torch.device, seconds: float) -> dict[str, Any]:
+    """What a trained run's decision table records about its training."""
+    return {
+        "architecture": recipe.architecture,
+        "init_seed": recipe.init_seed,
+        "data_seed": recipe.data_seed,
+        "recipe": recipe.as_dict(),
+        "config_hash": config_key,
+        "dataset_sha256": dataset_sha256,
+        "train_images": int(train_images),
+        "device": str(device),
+        "history": result.history,
+        "seconds": seconds,
+        "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
+                     "numpy": np.__version__},
+    }
 
 
 def pick_device(name: str) -> torch.device:

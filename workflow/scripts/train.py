@@ -3,16 +3,14 @@
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-import ddd
 from ddd import decisions
 from ddd.atomic import atomic_path
 from ddd.datasets import splits
 from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
-from ddd.training import pick_device, subset_indices, train
+from ddd.training import pick_device, run_metadata, subset_indices, train
 
 smk = snakemake
 
@@ -45,18 +43,8 @@ with to_file(smk.log[0]) as log:
         **smk.params.run,
         "run": smk.wildcards.run,
         "dataset": smk.params.dataset,
-        "architecture": recipe.architecture,
-        "init_seed": recipe.init_seed,
-        "data_seed": recipe.data_seed,
-        "recipe": recipe.as_dict(),
-        "config_hash": key,
-        "dataset_sha256": manifest["sha256"],
-        "train_images": int(len(keep)),
-        "device": str(device),
-        "history": result.history,
-        "seconds": time.perf_counter() - began,
-        "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
-                     "numpy": np.__version__},
+        **run_metadata(recipe, result, key, manifest["sha256"], len(keep), device,
+                       time.perf_counter() - began),
     }
     table = decisions.from_predictions(result.predictions, splits.labels(data, "test"))
     decisions.write(smk.output.decisions, table, metadata)

@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import ddd
 from ddd import confusion, decisions
 from ddd.batches import Batches
 from ddd.datasets import arrays
 from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
-from ddd.training import pick_device, train
+from ddd.training import pick_device, run_metadata, train
 
 smk = snakemake
 params = smk.params
@@ -71,18 +70,8 @@ with to_file(smk.log[0]) as log:
         "classes": classes,
         "relabelled": relabelled,
         "dataset": params.dataset,
-        "architecture": recipe.architecture,
-        "init_seed": recipe.init_seed,
-        "data_seed": recipe.data_seed,
-        "recipe": recipe.as_dict(),
-        "config_hash": key,
-        "dataset_sha256": manifest["sha256"],
-        "train_images": int(len(keep)),
-        "device": str(device),
-        "history": result.history,
-        "seconds": time.perf_counter() - began,
-        "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
-                     "numpy": np.__version__},
+        **run_metadata(recipe, result, key, manifest["sha256"], len(keep), device,
+                       time.perf_counter() - began),
     }
     table = decisions.from_predictions(predictions, test_split.labels[test_ids],
                                        image_ids=test_ids)

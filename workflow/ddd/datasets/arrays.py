@@ -59,6 +59,18 @@ def verify_checksum(path: str | os.PathLike, manifest_path: str | os.PathLike) -
                          f"the file is corrupt; delete it and rerun the workflow")
 
 
+def checked(path: str | os.PathLike, verify: bool,
+            manifest_path: str | os.PathLike | None) -> Path:
+    """`path`, after checking that it exists and, with `verify`, matches its manifest."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"dataset file {path} does not exist: build it with `snakemake {path}`")
+    if verify:
+        verify_checksum(path, manifest_path)
+    return path
+
+
 def save(path: str | os.PathLike, manifest_path: str | os.PathLike,
          splits: dict[str, ImageArrays], info: dict,
          class_names: list[str] | None = None) -> None:
@@ -88,12 +100,7 @@ def save(path: str | os.PathLike, manifest_path: str | os.PathLike,
 def load(path: str | os.PathLike, split: str, verify: bool = False,
          manifest_path: str | os.PathLike | None = None) -> ImageArrays:
     """Read one split; with `verify`, check the file against the manifest's checksum first."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"dataset file {path} does not exist: build it with `snakemake {path}`")
-    if verify:
-        verify_checksum(path, manifest_path)
+    path = checked(path, verify, manifest_path)
     try:
         with np.load(path) as archive:
             return ImageArrays(archive[f"{split}_images"], archive[f"{split}_labels"])

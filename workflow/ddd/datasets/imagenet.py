@@ -24,7 +24,7 @@ from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
 from ddd.atomic import atomic_path, write_text
-from ddd.datasets.arrays import sha256, verify_checksum
+from ddd.datasets.arrays import checked, sha256
 
 EXTENSIONS = (".jpeg", ".jpg", ".png")
 SOLUTION = "LOC_val_solution.csv"
@@ -306,12 +306,7 @@ def save_index(path: str | os.PathLike, manifest_path: str | os.PathLike,
 def load_index(path: str | os.PathLike, split: str, verify: bool = False,
                manifest_path: str | os.PathLike | None = None) -> FileIndex:
     """Read one split's index; with `verify`, check the file against the manifest first."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"dataset file {path} does not exist: build it with `snakemake {path}`")
-    if verify:
-        verify_checksum(path, manifest_path)
+    path = checked(path, verify, manifest_path)
     with np.load(path) as archive:
         if f"{split}_paths" not in archive.files:
             splits = sorted(key.removesuffix("_paths") for key in archive.files
