@@ -108,6 +108,14 @@ def run_recipe(wildcards):
     return STUDIES[wildcards.study].run(wildcards.run).recipe.as_dict()
 
 
+def loader_workers(wildcards):
+    """Image-decoding workers: file datasets only (in-memory data needs none), so changing
+    train.workers reruns nothing else."""
+    if STUDIES[wildcards.study].dataset["kind"] != "imagenet":
+        return 0
+    return config["train"]["workers"]
+
+
 def pretrained_model(wildcards):
     """Name, source and checkpoint of a pretrained run."""
     model = STUDIES[wildcards.study].run(wildcards.run).pretrained

@@ -18,6 +18,6 @@ rule infer:
         run=run_info,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
-        workers=config["train"]["workers"],
+        workers=loader_workers,
     script:
         "../scripts/infer.py"

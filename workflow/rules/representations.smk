@@ -19,7 +19,7 @@ rule features:
         recipe=run_recipe,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
-        workers=config["train"]["workers"],
+        workers=loader_workers,
         layer=config["analysis"]["rsa"]["layer"],
         images=config["analysis"]["rsa"]["images"],
         seed=config["analysis"]["rsa"]["seed"],

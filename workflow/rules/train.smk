@@ -20,7 +20,7 @@ rule train:
         dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
-        workers=config["train"]["workers"],
+        workers=loader_workers,
         checkpoint="results/{study}/checkpoints/{run}.pt",
     script:
         "../scripts/train.py"
