@@ -203,6 +203,12 @@ def test_figure_setting_reruns_only_that_figure(workdir):
     assert trained == []
 
 
+def test_loader_workers_rerun_nothing_for_in_memory_data(workdir):
+    config = copy.deepcopy(TINY)
+    config["train"] = {"workers": 3}
+    assert planned(workdir, config) == ({}, [])
+
+
 def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
     config = copy.deepcopy(TINY)
     config["studies"]["tiny"]["conditions"]["learning_rate"]["changes"]["lr_scale"] = [1.4, 1.6]
