@@ -22,7 +22,7 @@ with to_file(smk.log[0]) as log:
                                                device, smk.params.workers)
     model = capture.load_model(smk.input.model, recipe.architecture,
                                 splits.num_classes(manifest),
-                                splits.image_size(manifest, smk.input.data), device)
+                                splits.image_size(manifest), device)
     layer = capture.layer_for(smk.params.layer, recipe.architecture)
     labels = splits.labels(smk.input.data, "test")
     rows = rsa.stratified_subset(labels, smk.params.images, smk.params.seed)

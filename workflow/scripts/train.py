@@ -37,7 +37,7 @@ with to_file(smk.log[0]) as log:
         checkpoint=smk.params.checkpoint,
         checkpoint_key=key,
         eval_batch_size=smk.params.eval_batch_size,
-        image_size=splits.image_size(manifest, data),
+        image_size=splits.image_size(manifest),
     )
     metadata = {
         **smk.params.run,

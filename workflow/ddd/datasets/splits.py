@@ -19,12 +19,12 @@ from ddd.datasets.arrays import num_classes as num_classes  # torch-free, re-exp
 from ddd.datasets.arrays import read_manifest as read_manifest
 
 
-def image_size(manifest: dict[str, Any], data_path: str | os.PathLike) -> int:
-    """Side of the images a model sees: the stored size, or the crop of file datasets."""
+def image_size(manifest: dict[str, Any]) -> int:
+    """Side of the images a model sees: the stored size (from the manifest's shapes), or
+    the crop of file datasets."""
     if manifest["storage"] == "files":
         return int(manifest["spec"]["crop"])
-    with np.load(data_path) as archive:
-        return int(archive["test_images"].shape[-1])
+    return int(manifest["splits"]["test"]["images"][-1])
 
 
 def labels(data_path: str | os.PathLike, split: str) -> np.ndarray:
