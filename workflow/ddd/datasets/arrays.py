@@ -71,30 +71,37 @@ def checked(path: str | os.PathLike, verify: bool,
     return path
 
 
+def write_dataset(path: str | os.PathLike, manifest_path: str | os.PathLike,
+                  content: dict[str, np.ndarray], fields: dict[str, Any],
+                  compress: bool = False) -> None:
+    """Write `content` to `path` (.npz, atomically) and a manifest of `fields` plus the
+    file's name and checksum."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            (np.savez_compressed if compress else np.savez)(handle, **content)
+        checksum = sha256(tmp)
+    manifest = {**fields, "file": Path(path).name, "sha256": checksum}
+    write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+
+
 def save(path: str | os.PathLike, manifest_path: str | os.PathLike,
          splits: dict[str, ImageArrays], info: dict,
          class_names: list[str] | None = None) -> None:
     """Write the splits to `path` (.npz) and a manifest with shapes, `info`, the checksum
     and, when given, the class names."""
-    arrays = {}
+    content = {}
     for name, split in splits.items():
-        arrays[f"{name}_images"] = split.images
-        arrays[f"{name}_labels"] = split.labels
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-        checksum = sha256(tmp)
-    manifest = {
+        content[f"{name}_images"] = split.images
+        content[f"{name}_labels"] = split.labels
+    fields = {
         **info,
-        "file": Path(path).name,
-        "sha256": checksum,
         "storage": "arrays",
         "splits": {name: {"images": list(s.images.shape), "classes": int(s.labels.max()) + 1}
                    for name, s in splits.items()},
     }
     if class_names is not None:
-        manifest["class_names"] = list(class_names)
-    write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+        fields["class_names"] = list(class_names)
+    write_dataset(path, manifest_path, content, fields)
 
 
 def load(path: str | os.PathLike, split: str, verify: bool = False,

@@ -11,7 +11,6 @@ when it exists, else of the split itself. Image id = position after sorting by f
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +22,7 @@ from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
-from ddd.atomic import atomic_path, write_text
-from ddd.datasets.arrays import checked, sha256
+from ddd.datasets.arrays import checked, write_dataset
 
 EXTENSIONS = (".jpeg", ".jpg", ".png")
 SOLUTION = "LOC_val_solution.csv"
@@ -285,22 +283,15 @@ def save_index(path: str | os.PathLike, manifest_path: str | os.PathLike,
                              f"{len(wnids)} classes")
         arrays[f"{name}_paths"] = split.paths
         arrays[f"{name}_labels"] = split.labels
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        checksum = sha256(tmp)
-    manifest = {
+    write_dataset(path, manifest_path, arrays, {
         **info,
-        "file": Path(path).name,
-        "sha256": checksum,
         "storage": "files",
         "root": str(arrays["root"]),
         "splits": {name: {"images": len(split), "classes": len(wnids)}
                    for name, split in splits.items()},
         "wnids": list(wnids),
         "class_names": list(class_names),
-    }
-    write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    }, compress=True)
 
 
 def load_index(path: str | os.PathLike, split: str, verify: bool = False,
