@@ -74,27 +74,33 @@ def _pair_lookup(pairs: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, fl
     return out
 
 
-def kappa_vs_reference(pairs: pd.DataFrame, runs: pd.DataFrame, base_condition: str,
-                       within_conditions: list[str]) -> pd.DataFrame:
-    """Kappa of each condition's instances against the base run (the base condition's
-    first instance); conditions in `within_conditions` (disjoint data) are compared among
-    their own instances instead."""
-    stats = _pair_lookup(pairs)
-    base_run = runs.loc[runs["condition"] == base_condition].sort_values("instance")
-    if base_run.empty:
+def reference_pairs(runs: pd.DataFrame, base_condition: str,
+                    within_conditions: list[str]) -> list[tuple[str, str, str]]:
+    """(condition, run, reference) of every comparison with a reference: each condition's
+    instances against the base run (the base condition's first instance); conditions in
+    `within_conditions` (disjoint data) among their own instances instead."""
+    base = runs.loc[runs["condition"] == base_condition].sort_values("instance")
+    if base.empty:
         raise ValueError(f"no run of the base condition {base_condition!r}")
-    base_run = base_run["run"].iloc[0]
-    rows = []
+    base_run = base["run"].iloc[0]
+    out = []
     for condition, group in runs.groupby("condition", sort=False):
         members = group.sort_values("instance")["run"].tolist()
         if condition in within_conditions:
-            comparisons = [(a, b) for k, a in enumerate(members) for b in members[k + 1:]]
+            out += [(condition, a, b) for k, a in enumerate(members) for b in members[k + 1:]]
         else:
-            comparisons = [(run, base_run) for run in members if run != base_run]
-        for run, ref in comparisons:
-            for subset in pairs["subset"].unique():
-                rows.append({"condition": condition, "run": run, "reference": ref,
-                             "subset": subset, **stats[(subset, run, ref)]})
+            out += [(condition, run, base_run) for run in members if run != base_run]
+    return out
+
+
+def kappa_vs_reference(pairs: pd.DataFrame, runs: pd.DataFrame, base_condition: str,
+                       within_conditions: list[str]) -> pd.DataFrame:
+    """Kappa (with its statistics) of every comparison of `reference_pairs`, per subset."""
+    stats = _pair_lookup(pairs)
+    rows = [{"condition": condition, "run": run, "reference": ref, "subset": subset,
+             **stats[(subset, run, ref)]}
+            for condition, run, ref in reference_pairs(runs, base_condition, within_conditions)
+            for subset in pairs["subset"].unique()]
     return pd.DataFrame(rows, columns=["condition", "run", "reference", "subset",
                                        *PAIR_STATISTICS])
 

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ddd.analysis import reference_pairs
+
 COMPARISONS = ("spearman", "pearson")
 ROW_BLOCK = 256  # image rows of the correlation matrix computed at a time
 COLUMN_CHUNK = 1 << 18  # RDM entries per chunk when accumulating run-by-run products
@@ -155,23 +157,12 @@ def pairs_table(similarity: np.ndarray, run_ids: list[str]) -> pd.DataFrame:
 
 def vs_reference(similarity: np.ndarray, runs: pd.DataFrame, base_condition: str,
                  within_conditions: list[str]) -> pd.DataFrame:
-    """RSA of each condition's instances with the base run (the base condition's first
-    instance); `within_conditions` are compared among their own instances, as for kappa.
-    `runs` (run, condition, instance) is in the order of the similarity matrix."""
+    """RSA of every comparison of analysis.reference_pairs (as for kappa). `runs` (run,
+    condition, instance) is in the order of the similarity matrix."""
     index = {run: k for k, run in enumerate(runs["run"])}
-    base = runs.loc[runs["condition"] == base_condition].sort_values("instance")
-    if base.empty:
-        raise ValueError(f"no run of the base condition {base_condition!r}")
-    base_run = base["run"].iloc[0]
-    rows = []
-    for condition, group in runs.groupby("condition", sort=False):
-        members = group.sort_values("instance")["run"].tolist()
-        if condition in within_conditions:
-            pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1:]]
-        else:
-            pairs = [(run, base_run) for run in members if run != base_run]
-        rows += [{"condition": condition, "run": run, "reference": ref,
-                  "rsa": similarity[index[run], index[ref]]} for run, ref in pairs]
+    rows = [{"condition": condition, "run": run, "reference": ref,
+             "rsa": similarity[index[run], index[ref]]}
+            for condition, run, ref in reference_pairs(runs, base_condition, within_conditions)]
     return pd.DataFrame(rows, columns=["condition", "run", "reference", "rsa"])
 
 
