@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ddd.datasets.arrays import read_manifest
 
 
 def class_accuracy(correct: np.ndarray, labels: np.ndarray, run_ids: list[str]) -> pd.DataFrame:
@@ -50,6 +53,12 @@ def class_names(manifest: dict[str, Any], classes: int) -> list[str]:
                                  f"classes")
             return [fmt.format(value) for value in values[:classes]]
     return [f"class {i}" for i in range(classes)]
+
+
+def dataset_class_names(manifest_path: str | os.PathLike) -> list[str]:
+    """The names of every class of a prepared dataset, from its manifest."""
+    manifest = read_manifest(manifest_path)
+    return class_names(manifest, int(manifest["splits"]["test"]["classes"]))
 
 
 def easiest_and_hardest(class_acc: pd.DataFrame, names: list[str], n: int = 10,

@@ -1,7 +1,5 @@
 """Class-wise accuracy of every run, and table B.8: the easiest and hardest classes."""
 
-import json
-from pathlib import Path
 
 import pandas as pd
 
@@ -14,11 +12,10 @@ smk = snakemake
 with to_file(smk.log[0]) as log:
     runs = pd.read_parquet(smk.input.runs)
     correct = pd.read_parquet(smk.input.correct)
-    manifest = json.loads(Path(smk.input.manifest).read_text())
     run_ids = runs["run"].tolist()
     labels = correct["label"].to_numpy()
     accuracy = classes.class_accuracy(correctness.matrix(correct, run_ids), labels, run_ids)
-    names = classes.class_names(manifest, int(manifest["splits"]["test"]["classes"]))
+    names = classes.dataset_class_names(smk.input.manifest)
     table = classes.easiest_and_hardest(accuracy, names, smk.params.classes,
                                         base_run=smk.params.base_run)
     with atomic_path(smk.output.accuracy) as tmp:

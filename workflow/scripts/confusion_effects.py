@@ -1,8 +1,6 @@
 """Class scores of every confusion run (final epoch) and the effects of each confused pair
 on every class: the statistics table and the source-style table."""
 
-import json
-from pathlib import Path
 
 import pandas as pd
 
@@ -25,8 +23,7 @@ with to_file(smk.log[0]) as log:
     scores = pd.concat(frames, ignore_index=True)
     scores = scores[["pair", "a", "b", "repeat", "class", "images", "accuracy", "bits"]]
     effects = confusion_stats.effects(scores, smk.params.alpha, smk.params.correction)
-    manifest = json.loads(Path(smk.input.manifest).read_text())
-    names = classes.class_names(manifest, int(manifest["splits"]["test"]["classes"]))
+    names = classes.dataset_class_names(smk.input.manifest)
     table = confusion_stats.source_table(effects, dict(enumerate(names)), smk.params.both_ways)
     for frame, path in [(scores, smk.output.scores), (effects, smk.output.effects)]:
         with atomic_path(path) as tmp:

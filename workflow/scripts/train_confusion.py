@@ -2,7 +2,6 @@
 restricted to the confusion classes, and write its decision table (original image ids and
 class labels)."""
 
-import json
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import torch
 from ddd import confusion, decisions
 from ddd.batches import Batches
 from ddd.datasets import arrays
+from ddd.datasets.arrays import read_manifest
 from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
 from ddd.training import pick_device, run_metadata, train
@@ -25,7 +25,7 @@ with to_file(smk.log[0]) as log:
     classes = list(params.classes)
     pair = confusion.parse_pair(smk.wildcards.pair)
     repeat = int(smk.wildcards.repeat)
-    manifest = json.loads(Path(smk.input.manifest).read_text())
+    manifest = read_manifest(smk.input.manifest)
     device = pick_device(params.device)
     train_split = arrays.load(smk.input.data, "train", verify=True,
                               manifest_path=smk.input.manifest)

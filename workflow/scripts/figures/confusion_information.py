@@ -1,7 +1,5 @@
 """Class confusion: bits of one-vs-rest information on every class gained or lost."""
 
-import json
-from pathlib import Path
 
 import pandas as pd
 
@@ -12,8 +10,7 @@ from ddd.plots import base, confusion
 smk = snakemake
 
 with to_file(smk.log[0]):
-    manifest = json.loads(Path(smk.input.manifest).read_text())
-    names = classes.class_names(manifest, int(manifest["splits"]["test"]["classes"]))
+    names = classes.dataset_class_names(smk.input.manifest)
     fig = confusion.information_heatmap(
         pd.read_parquet(smk.input.effects), dict(enumerate(names)), smk.params.both_ways,
         f"{smk.wildcards.study}: information on T, confused - control")
