@@ -6,7 +6,7 @@ separation), 2,000 evaluation images, 4 nearest-centroid "runs" each fitted on i
 bootstrap of a clean training set; 5% of the evaluation labels are flipped to another
 class. Three seeds per separation.
 
-    PYTHONPATH=workflow python benchmarks/label_errors_planted.py
+    PYTHONPATH=workflow:. python benchmarks/label_errors_planted.py
 """
 
 from __future__ import annotations
@@ -14,30 +14,19 @@ from __future__ import annotations
 import numpy as np
 
 from ddd import label_errors
+from tests import fakes
 
 
-def planted(separation: float, seed: int, classes: int = 10, dim: int = 12,
-            train: int = 60, test: int = 200, runs: int = 4, flip: float = 0.05
+def planted(separation: float, seed: int, classes: int = 10
             ) -> tuple[float, float, float, int]:
+    """Accuracy of the averaged models, recall, precision and number of flagged images."""
     rng = np.random.default_rng(seed)
-    means = rng.normal(scale=separation, size=(classes, dim))
-    y_train = np.repeat(np.arange(classes), train)
-    x_train = means[y_train] + rng.normal(size=(len(y_train), dim))
-    y = np.repeat(np.arange(classes), test)
-    x = means[y] + rng.normal(size=(len(y), dim))
-    logits = []
-    for _ in range(runs):
-        pick = rng.integers(0, len(y_train), len(y_train))
-        centroids = np.stack([x_train[pick][y_train[pick] == c].mean(0)
-                              for c in range(classes)])
-        logits.append(-0.5 * ((x[:, None, :] - centroids[None]) ** 2).sum(-1))
-    flipped = rng.random(len(y)) < flip
-    noisy = y.copy()
-    noisy[flipped] = (y[flipped] + rng.integers(1, classes, flipped.sum())) % classes
+    labels, logits = fakes.centroid_logits(rng, separation, classes)
+    noisy, flipped = fakes.plant_flips(rng, labels, 0.05, classes)
     probabilities = label_errors.mean_probabilities(logits)
     found = label_errors.find(noisy, probabilities)[label_errors.COLUMN].to_numpy()
     hits = np.sum(found & flipped)
-    return (float(np.mean(probabilities.argmax(1) == y)), hits / flipped.sum(),
+    return (float(np.mean(probabilities.argmax(1) == labels)), hits / flipped.sum(),
             hits / max(found.sum(), 1), int(found.sum()))
 
 

@@ -9,31 +9,14 @@ import pytest
 
 from ddd import label_errors
 from ddd.flags import read_flags
+from tests import fakes
 
 pytest.importorskip("cleanlab")
 
 
-def centroid_logits(rng, classes=10, dim=12, train=60, test=200, runs=4):
-    """Clean evaluation labels and the logits of `runs` nearest-centroid classifiers, each
-    fitted on its own bootstrap of a clean training set (out of sample, as in the study)."""
-    means = rng.normal(scale=1.2, size=(classes, dim))
-    y_train = np.repeat(np.arange(classes), train)
-    x_train = means[y_train] + rng.normal(size=(len(y_train), dim))
-    y_test = np.repeat(np.arange(classes), test)
-    x_test = means[y_test] + rng.normal(size=(len(y_test), dim))
-    logits = []
-    for _ in range(runs):
-        pick = rng.integers(0, len(y_train), len(y_train))
-        centroids = np.stack([x_train[pick][y_train[pick] == c].mean(0) for c in range(classes)])
-        logits.append(-0.5 * ((x_test[:, None, :] - centroids[None]) ** 2).sum(-1))
-    return y_test, logits
-
-
 def test_planted_label_flips_are_found_and_few_clean_images_flagged(rng):
-    labels, logits = centroid_logits(rng)
-    flipped = rng.random(len(labels)) < 0.05
-    noisy = labels.copy()
-    noisy[flipped] = (labels[flipped] + rng.integers(1, 10, flipped.sum())) % 10
+    labels, logits = fakes.centroid_logits(rng, separation=1.2)
+    noisy, flipped = fakes.plant_flips(rng, labels, 0.05, classes=10)
     probabilities = label_errors.mean_probabilities(logits)
     accuracy = np.mean(probabilities.argmax(1) == labels)
     assert accuracy > 0.8
