@@ -12,10 +12,9 @@ import time
 import numpy as np
 import torch
 
-from ddd import training
+from ddd import plan, training
 from ddd.datasets import gaussian
 from ddd.datasets.arrays import ImageArrays
-from ddd.study import Recipe
 
 
 def main() -> None:
@@ -37,8 +36,9 @@ def main() -> None:
             "resnet18": ("resnet18", True)}
     final = {}
     for name, (architecture, deterministic) in runs.items():
-        recipe = Recipe(architecture, 5, 128, 0.1, 5e-4, lr_milestones=(4,),
-                        deterministic=deterministic, bn_recalibration=2048)
+        recipe = plan.recipe({"architecture": architecture, "epochs": 5, "batch_size": 128,
+                              "lr": 0.1, "weight_decay": 5e-4, "lr_milestones": [4],
+                              "deterministic": deterministic, "bn_recalibration": 2048})
         began = time.perf_counter()
         _, result = training.train(recipe, batches(train_split), batches(test_split), 100,
                                    f"/tmp/gpu_determinism_{name.replace(' ', '_')}.pt",

@@ -23,9 +23,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
+from ddd import plan
 from ddd.batches import Batches, channel_stats
 from ddd.models import build_model
-from ddd.study import Recipe
 from ddd.training import configure_determinism, train_epoch
 
 
@@ -49,9 +49,10 @@ def synchronise(device: torch.device) -> None:
 
 def workflow_loop(images, labels, device, args) -> float:
     """Images per second of ddd.training's epoch loop (second epoch)."""
-    recipe = Recipe(architecture="resnet18", epochs=2, batch_size=args.batch_size, lr=0.1,
-                    weight_decay=5e-4, crop_padding=4, amp=device.type == "cuda",
-                    compile=args.compile, deterministic=False)
+    recipe = plan.recipe({"architecture": "resnet18", "epochs": 2,
+                          "batch_size": args.batch_size, "lr": 0.1, "weight_decay": 5e-4,
+                          "crop_padding": 4, "amp": device.type == "cuda",
+                          "compile": args.compile, "deterministic": False})
     data = Batches(images.to(device), labels.to(device))
     model = build_model("resnet18", 100, 32).to(device, memory_format=torch.channels_last)
     net = torch.compile(model) if args.compile and device.type == "cuda" else model

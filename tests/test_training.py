@@ -5,6 +5,7 @@ import torch
 from ddd import training
 from ddd.datasets import gaussian
 from ddd.models import ARCHITECTURES, build_model
+from ddd.plan import recipe as make_recipe
 from ddd.study import Recipe
 
 torch.set_num_threads(1)
@@ -22,8 +23,8 @@ def small_data():
     return batches(train), batches(test)
 
 
-RECIPE = Recipe(architecture="tiny_resnet", epochs=3, batch_size=32, lr=0.05,
-                weight_decay=5e-4)
+RECIPE = make_recipe({"architecture": "tiny_resnet", "epochs": 3, "batch_size": 32,
+                      "lr": 0.05, "weight_decay": 5e-4})
 
 
 def run(tmp_path, recipe=RECIPE, name="ckpt.pt"):

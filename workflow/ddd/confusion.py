@@ -91,25 +91,20 @@ class ConfusionSpec:
     both_ways: bool
     train_per_class: int | None
     recipe_changes: dict[str, Any]
-    alpha: float = 0.05
-    correction: str = "benjamini_hochberg"
+    alpha: float
+    correction: str
 
     @property
     def pair_ids(self) -> list[str]:
         """The control and every pair."""
         return [CONTROL] + [pair_id(a, b) for a, b in self.pairs]
 
-    def run_recipe(self, base: dict[str, Any], pair: str, repeat: int) -> dict[str, Any]:
-        """The recipe of run (pair, repeat): the study's recipe with the confusion changes
-        and the repeat's seeds (base + r), key-sorted so reordering the config reruns
-        nothing. The pair does not change it; an unknown pair or repeat raises."""
-        if pair not in self.pair_ids or not 1 <= repeat <= self.repeats:
-            raise ValueError(f"no confusion run {pair}/{repeat}; pairs {self.pair_ids}, "
-                             f"repeats 1..{self.repeats}")
-        recipe = {**base, **self.recipe_changes}
-        recipe["init_seed"] = recipe.get("init_seed", 0) + repeat
-        recipe["data_seed"] = recipe.get("data_seed", 0) + repeat
-        return dict(sorted(recipe.items()))
+    @staticmethod
+    def repeat_seeds(recipe: dict[str, Any], repeat: int) -> dict[str, Any]:
+        """Repeat r's seeds: the recipe's init_seed and data_seed shifted by r, the same for
+        the control and every pair."""
+        return {"init_seed": recipe["init_seed"] + repeat,
+                "data_seed": recipe["data_seed"] + repeat}
 
     def decision_tables(self, study: str) -> list[str]:
         """Paths of every run's decision table: the controls, then each pair's repeats."""
@@ -141,18 +136,11 @@ def dataset_classes(dataset: dict[str, Any]) -> int:
                      f"cifar100); remove the confusion section of the {kind} study")
 
 
-# Defaults of a `confusion:` section (the schema states the same, tested).
-DEFAULTS: dict[str, Any] = {"classes": 10, "pairs": "adjacent", "repeats": 4,
-                            "both_ways": False, "train_per_class": None, "recipe": {},
-                            "alpha": 0.05, "correction": "benjamini_hochberg"}
-
-
 def build_spec(spec: dict[str, Any], num_classes: int) -> ConfusionSpec:
-    """Resolve a `confusion:` section (missing keys: DEFAULTS) for a dataset of
+    """Resolve a `confusion:` section (with the schema's defaults) for a dataset of
     `num_classes` classes. `classes` is a list of class indices or a number n of evenly
     spaced classes.
     """
-    spec = {**DEFAULTS, **spec}
     chosen = spec["classes"]
     classes = (spaced_classes(num_classes, chosen) if isinstance(chosen, int)
                else [int(c) for c in chosen])

@@ -4,7 +4,8 @@ pretrained models evaluated on the same images.
 A condition changes some recipe fields and has a number of instances. A change is either
 one value for every instance or a list with one value per instance (seeds, learning-rate
 scales). The run table lists every (condition, instance) with its fully resolved recipe;
-each pretrained model is a condition of one instance with no recipe.
+each pretrained model is a condition of one instance with no recipe. Defaults and value
+checks live in the config schema alone; `ddd.plan` resolves and validates every recipe once.
 """
 
 from __future__ import annotations
@@ -12,50 +13,45 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
+
+from ddd.confusion import ConfusionSpec
 
 TrainSubset = Literal["all", "half", "disjoint", "half_a", "half_b"]
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How one model is trained. Field names are the config's recipe keys."""
+    """How one model is trained. Field names are the config's recipe keys; build one with
+    `ddd.plan.recipe`, which gives it the schema's defaults and checks its values."""
 
     architecture: str
     epochs: int
     batch_size: int
     lr: float
     weight_decay: float
-    momentum: float = 0.9
-    nesterov: bool = False
-    lr_scale: float = 1.0
-    lr_milestones: tuple[int, ...] = ()
-    lr_gamma: float = 0.1
-    extra_epochs: int = 0
-    batch_splits: int = 1
-    init_seed: int = 0
-    data_seed: int = 0
-    deterministic: bool = True
-    train_subset: TrainSubset = "all"
-    flip: bool = True
-    label_smoothing: float = 0.0
-    bn_recalibration: int = 0
-    crop_padding: int = 0  # random crops of the zero-padded image (CIFAR: 4)
-    amp: bool = False  # bfloat16 autocast on CUDA
-    compile: bool = False  # torch.compile on CUDA
+    momentum: float
+    nesterov: bool
+    lr_scale: float
+    lr_milestones: tuple[int, ...]
+    lr_gamma: float
+    extra_epochs: int
+    batch_splits: int
+    init_seed: int
+    data_seed: int
+    deterministic: bool
+    train_subset: TrainSubset
+    flip: bool
+    label_smoothing: float
+    bn_recalibration: int
+    crop_padding: int  # random crops of the zero-padded image (CIFAR: 4)
+    amp: bool  # bfloat16 autocast on CUDA
+    compile: bool  # torch.compile on CUDA
 
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> Recipe:
-        """Build a recipe, naming unknown keys and listing the valid ones."""
-        valid = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - valid)
-        if unknown:
-            raise ValueError(f"unknown recipe key(s) {unknown}; valid keys: {sorted(valid)}")
-        values = dict(values)
-        if "lr_milestones" in values:
-            values["lr_milestones"] = tuple(values["lr_milestones"])
-        return cls(**values)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
 
     @property
     def total_epochs(self) -> int:
@@ -76,7 +72,7 @@ class Pretrained:
     """A pretrained model: its name in `source` and an optional weight file."""
 
     name: str
-    source: str = "torchvision"
+    source: str
     checkpoint: str | None = None
 
 
@@ -96,13 +92,42 @@ class Run:
     def run_id(self) -> str:
         return f"{self.condition}-{self.instance}"
 
+    def info(self) -> dict[str, Any]:
+        """Study, condition and instance: the run's identity in its decision table."""
+        return {"study": self.study, "condition": self.condition, "instance": self.instance}
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Per-image flags drawn over the difficulty histogram: a file and its boolean column."""
+
+    path: str
+    column: str
+    label: str
+
 
 @dataclass(frozen=True)
 class Study:
+    """A resolved study: its dataset settings (with the schema's defaults), its runs, and
+    the optional image flags, label-error source and class-confusion experiment."""
+
     name: str
     dataset: dict[str, Any]
     base_condition: str
-    runs: tuple[Run, ...] = field(default_factory=tuple)
+    runs: tuple[Run, ...]
+    flags: Flags | None = None
+    label_errors: dict[str, Any] | None = None
+    confusion: ConfusionSpec | None = None
+    confusion_recipes: tuple[Recipe, ...] = ()  # one per confusion repeat
+
+    def confusion_recipe(self, pair: str, repeat: int) -> Recipe:
+        """The recipe of class-confusion run (pair, repeat): repeat r's (1-based) recipe,
+        which the control and every pair share."""
+        pairs = self.confusion.pair_ids if self.confusion else []
+        if pair not in pairs or not 1 <= repeat <= len(self.confusion_recipes):
+            raise ValueError(f"study {self.name!r} has no confusion run {pair}/{repeat}; "
+                             f"pairs {pairs}, repeats 1..{len(self.confusion_recipes)}")
+        return self.confusion_recipes[repeat - 1]
 
     def run(self, run_id: str) -> Run:
         for run in self.runs:
@@ -110,6 +135,10 @@ class Study:
                 return run
         raise KeyError(f"study {self.name!r} has no run {run_id!r}; "
                        f"runs: {[r.run_id for r in self.runs]}")
+
+    @property
+    def kind(self) -> str:
+        return self.dataset["kind"]
 
     @property
     def run_ids(self) -> list[str]:
@@ -125,61 +154,48 @@ class Study:
         """Run ids of the pretrained models."""
         return [run.run_id for run in self.runs if run.pretrained is not None]
 
+    @property
+    def base_run(self) -> str:
+        """The base condition's first instance: the reference of Fig 2 and Fig 4."""
+        return next(r.run_id for r in self.runs if r.condition == self.base_condition)
 
-def _value_for(key: str, value: Any, instance: int, instances: int, condition: str) -> Any:
-    if isinstance(value, list) and key != "lr_milestones":
-        if len(value) != instances:
-            raise ValueError(
-                f"condition {condition!r}: change {key!r} lists {len(value)} values but the "
-                f"condition has {instances} instances; give one value per instance")
-        return value[instance - 1]
-    return value
+    @property
+    def within_conditions(self) -> list[str]:
+        """Conditions compared among their own instances (disjoint data), not against base."""
+        return sorted({run.condition for run in self.runs if run.reference == "within"})
+
+    def run_table(self) -> list[dict[str, Any]]:
+        """Run, condition and instance of every run, in run order."""
+        return [{"run": r.run_id, "condition": r.condition, "instance": r.instance}
+                for r in self.runs]
 
 
-def _resolve_subset(subset: str, instance: int) -> str:
+def instance_changes(condition: str, changes: dict[str, Any], instances: int
+                     ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(instance, changes) of each instance of a condition: a list value gives one value
+    per instance (lr_milestones is a list value itself); `train_subset` half means half_a,
+    disjoint alternates half_a and half_b."""
+    for instance in range(1, instances + 1):
+        values = {}
+        for key, value in changes.items():
+            if isinstance(value, list) and key != "lr_milestones":
+                if len(value) != instances:
+                    raise ValueError(
+                        f"condition {condition!r}: change {key!r} lists {len(value)} values "
+                        f"but the condition has {instances} instances; give one value per "
+                        f"instance")
+                value = value[instance - 1]
+            values[key] = value
+        yield instance, values
+
+
+def resolve_subset(subset: str, instance: int) -> str:
+    """The fixed half an instance trains on: half is half_a, disjoint alternates."""
     if subset == "half":
         return "half_a"
     if subset == "disjoint":
         return "half_a" if instance % 2 == 1 else "half_b"
     return subset
-
-
-DATASET_DEFAULTS = {"imagenet": {"train_split": "train", "test_split": "val", "resize": 256,
-                                  "crop": 224}}
-
-
-def build_study(name: str, spec: dict[str, Any]) -> Study:
-    """Resolve a study's config into its run table."""
-    base = spec.get("recipe", {})
-    conditions = spec.get("conditions", {})
-    pretrained = spec.get("pretrained", {})
-    both = sorted(conditions.keys() & pretrained.keys())
-    if both:
-        raise ValueError(f"study {name!r}: {both} name both a condition and a pretrained "
-                         f"model; rename one")
-    base_condition = spec.get("base_condition", "base")
-    if base_condition not in conditions and base_condition not in pretrained:
-        raise ValueError(f"study {name!r}: base_condition {base_condition!r} is not one of "
-                         f"the conditions or pretrained models "
-                         f"{sorted([*conditions, *pretrained])}: set base_condition")
-    runs = []
-    for condition, cond in conditions.items():
-        instances = cond.get("instances", 1)
-        for instance in range(1, instances + 1):
-            values = dict(base)
-            for key, value in cond.get("changes", {}).items():
-                values[key] = _value_for(key, value, instance, instances, condition)
-            values["train_subset"] = _resolve_subset(values.get("train_subset", "all"), instance)
-            try:
-                recipe = Recipe.from_mapping(values)
-            except (TypeError, ValueError) as err:
-                raise ValueError(f"study {name!r}, condition {condition!r}: {err}") from err
-            runs.append(Run(name, condition, instance, recipe, cond.get("reference", "base")))
-    for key, model in pretrained.items():
-        runs.append(Run(name, key, 1, None,
-                        pretrained=Pretrained(**{"name": key, **model})))
-    dataset = {**DATASET_DEFAULTS.get(spec["dataset"]["kind"], {}), **spec["dataset"]}
-    return Study(name, dataset, base_condition, tuple(runs))
 
 
 def config_hash(*parts: Any) -> str:

@@ -1,19 +1,28 @@
+import os
 import sys
 from pathlib import Path
 
-import jsonschema
-import yaml
-
-# The package is imported from the source tree; Snakemake passes this search path on to
-# every script, so conda envs need only the libraries.
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+# The workflow's own package comes first, in this process and in every job: Snakemake
+# appends its search path after site-packages, so an installed copy of ddd (an editable
+# install of another checkout) would otherwise win in the scripts.
+PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, PACKAGE_DIR)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [PACKAGE_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+)
 
 import pandas as pd
 
-from ddd import analysis
-from ddd.study import build_study
+from ddd import analysis, plan
 
-STUDIES = {name: build_study(name, spec) for name, spec in config["studies"].items()}
+PLAN = plan.load(
+    config
+)  # validates, fills the schema's defaults in, resolves every run
+STUDIES = PLAN.studies
+TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs
+TRAIN_ENV = "../../envs/train.yaml"  # rules that run models (GPU jobs)
+ANALYSIS_ENV = "../../envs/analysis.yaml"
+GPU_THREADS = config["train"]["threads"]
 FIGURES = [
     "fig02_kappa_vs_base",
     "fig03_histogram",
@@ -33,55 +42,6 @@ RSA_FIGURES = ["fig17_rsa_vs_base", "fig17_rsa_matrix"]
 GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
 
-def _check_recipes():
-    """Every resolved recipe (base plus a condition's changes) must match the schema."""
-    schema_path = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-    schema = yaml.safe_load(schema_path.read_text())
-    recipe_schema = {
-        "definitions": schema["definitions"],
-        **schema["definitions"]["recipe"],
-    }
-    for study in STUDIES.values():
-        if study.inferred and study.dataset["kind"] != "imagenet":
-            raise ValueError(
-                f"config: study {study.name!r}: pretrained models are ImageNet "
-                f"classifiers; give the study an imagenet dataset"
-            )
-        for run in study.runs:
-            if run.recipe is None:
-                continue
-            if run.recipe.bn_recalibration and study.dataset["kind"] == "imagenet":
-                raise ValueError(
-                    f"config: study {study.name!r}, condition {run.condition!r}: "
-                    f"bn_recalibration needs in-memory data; set it to 0 for imagenet"
-                )
-            try:
-                jsonschema.validate(run.recipe.as_dict(), recipe_schema)
-            except jsonschema.ValidationError as err:
-                path = ".".join(str(p) for p in err.absolute_path)
-                raise ValueError(
-                    f"config: study {study.name!r}, condition {run.condition!r}, instance "
-                    f"{run.instance}: recipe value {path!r}: {err.message}"
-                ) from None
-
-
-def _check_producers():
-    """A run id is trained in every study that has it or inferred in every one: the train
-    and infer rules tell their outputs apart by run id alone."""
-    trained = {run for study in STUDIES.values() for run in study.trained}
-    inferred = {run for study in STUDIES.values() for run in study.inferred}
-    if trained & inferred:
-        raise ValueError(
-            f"config: {sorted(trained & inferred)} name a trained run in one study and a "
-            f"pretrained model in another; rename the condition or the model"
-        )
-    return trained, inferred
-
-
-_check_recipes()
-TRAINED_RUNS, INFERRED_RUNS = _check_producers()
-
-
 def one_of(names):
     """A wildcard pattern matching exactly these names (none: matches nothing)."""
     return "|".join(sorted(names)) or "(?!)"
@@ -93,8 +53,8 @@ wildcard_constraints:
 
 
 def dataset_spec(wildcards):
-    """The study's dataset settings, key-sorted so reordering the config reruns nothing."""
-    return dict(sorted(STUDIES[wildcards.study].dataset.items()))
+    """The study's dataset settings (key-sorted: reordering the config reruns nothing)."""
+    return STUDIES[wildcards.study].dataset
 
 
 def decision_tables(wildcards):
@@ -111,36 +71,28 @@ def run_recipe(wildcards):
 def loader_workers(wildcards):
     """Image-decoding workers: file datasets only (in-memory data needs none), so changing
     train.workers reruns nothing else."""
-    if STUDIES[wildcards.study].dataset["kind"] != "imagenet":
+    if STUDIES[wildcards.study].kind != "imagenet":
         return 0
     return config["train"]["workers"]
 
 
 def pretrained_model(wildcards):
     """Name, source and checkpoint of a pretrained run."""
-    model = STUDIES[wildcards.study].run(wildcards.run).pretrained
-    return {"name": model.name, "source": model.source, "checkpoint": model.checkpoint}
+    return STUDIES[wildcards.study].run(wildcards.run).pretrained.__dict__
 
 
 def run_info(wildcards):
-    run = STUDIES[wildcards.study].run(wildcards.run)
-    return {"study": run.study, "condition": run.condition, "instance": run.instance}
+    return STUDIES[wildcards.study].run(wildcards.run).info()
 
 
 def base_run(wildcards):
     """The base condition's first instance: the reference of Fig 2 and Fig 4."""
-    study = STUDIES[wildcards.study]
-    return next(r.run_id for r in study.runs if r.condition == study.base_condition)
+    return STUDIES[wildcards.study].base_run
 
 
 def histogram_runs(wildcards):
     """Runs entering the per-image statistics (config analysis.histogram_runs)."""
-    runs = pd.DataFrame(
-        [
-            {"run": r.run_id, "condition": r.condition, "instance": r.instance}
-            for r in STUDIES[wildcards.study].runs
-        ]
-    )
+    runs = pd.DataFrame(STUDIES[wildcards.study].run_table())
     return analysis.histogram_runs(runs, config["analysis"]["histogram_runs"])
 
 
@@ -154,58 +106,29 @@ def histogram_decision_tables(wildcards):
 def image_flags(wildcards):
     """The optional per-image flags file of a study (empty: none configured): the
     configured image_flags file, or the label errors the workflow finds or reads."""
-    flags = flags_spec(wildcards)
-    return {"flags": flags["path"]} if flags else {}
-
-
-def flags_spec(wildcards):
-    """A study's image flags (path, column, label), from image_flags or label_errors."""
-    spec = config["studies"][wildcards.study]
-    if "image_flags" in spec and "label_errors" in spec:
-        raise ValueError(
-            f"config: study {wildcards.study!r} gives both image_flags and label_errors; "
-            f"Fig 3 draws one kind of flags: remove one of them"
-        )
-    if "label_errors" in spec:
-        source = spec["label_errors"]["source"]
-        default = (
-            "label errors (cleanlab)" if source == "cleanlab" else "known label errors"
-        )
-        return {
-            "path": f"results/{wildcards.study}/analysis/label_errors.parquet",
-            "column": "label_error",
-            "label": spec["label_errors"].get("label", default),
-        }
-    return spec.get("image_flags")
+    flags = STUDIES[wildcards.study].flags
+    return {"flags": flags.path} if flags else {}
 
 
 def flag_column(wildcards):
-    return (flags_spec(wildcards) or {}).get("column")
+    flags = STUDIES[wildcards.study].flags
+    return flags.column if flags else None
 
 
 def flag_label(wildcards):
-    return (flags_spec(wildcards) or {}).get("label")
+    flags = STUDIES[wildcards.study].flags
+    return flags.label if flags else None
 
 
 def label_errors_spec(wildcards):
-    return config["studies"][wildcards.study]["label_errors"]
+    return STUDIES[wildcards.study].label_errors
 
 
 def label_error_inputs(wildcards):
     """Every run's features (cleanlab) or the file of known label errors."""
     spec = label_errors_spec(wildcards)
     if spec["source"] == "cleanlab":
-        if STUDIES[wildcards.study].inferred:
-            raise ValueError(
-                f"config: study {wildcards.study!r}: label_errors from cleanlab needs the "
-                f"logits of trained runs; with pretrained models give source: file"
-            )
         return feature_files(wildcards)
-    if "path" not in spec:
-        raise ValueError(
-            f"config: study {wildcards.study!r}: label_errors with source 'file' needs "
-            f"path: a file of known label errors"
-        )
     return {"known": spec["path"]}
 
 
@@ -216,16 +139,12 @@ def feature_files(wildcards):
 
 def run_table(wildcards):
     """Run, condition and instance of every run of a study, in run order."""
-    return [
-        {"run": r.run_id, "condition": r.condition, "instance": r.instance}
-        for r in STUDIES[wildcards.study].runs
-    ]
+    return STUDIES[wildcards.study].run_table()
 
 
 def within_conditions(wildcards):
     """Conditions compared among their own instances (disjoint data), not against base."""
-    runs = STUDIES[wildcards.study].runs
-    return sorted({run.condition for run in runs if run.reference == "within"})
+    return STUDIES[wildcards.study].within_conditions
 
 
 def all_targets():
@@ -236,7 +155,7 @@ def all_targets():
             FIGURES
             + (EPOCH_FIGURES if not study.inferred else [])
             + (RSA_FIGURES if not study.inferred else [])
-            + (GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else [])
+            + (GAUSSIAN_FIGURES if study.kind == "gaussian" else [])
         )
         targets += [
             f"results/{name}/summary.txt",

@@ -3,14 +3,8 @@
 
 from ddd import confusion
 
-CONFUSION = {
-    name: confusion.build_spec(
-        spec["confusion"], confusion.dataset_classes(spec["dataset"])
-    )
-    for name, spec in config["studies"].items()
-    if "confusion" in spec
-}
-CONFUSION_STUDIES = "|".join(CONFUSION) or "(?!)"  # rules below match only these
+CONFUSION = {name: STUDIES[name].confusion for name in PLAN.confusion_studies}
+CONFUSION_STUDIES = one_of(CONFUSION)  # rules below match only these
 
 
 rule confusion_train:
@@ -31,15 +25,15 @@ rule confusion_train:
     resources:
         gpu=1,
     params:
-        recipe=lambda wc: CONFUSION[wc.study].run_recipe(
-            config["studies"][wc.study]["recipe"], wc.pair, int(wc.repeat)
-        ),
+        recipe=lambda wc: STUDIES[wc.study]
+        .confusion_recipe(wc.pair, int(wc.repeat))
+        .as_dict(),
         classes=lambda wc: list(CONFUSION[wc.study].classes),
         train_per_class=lambda wc: CONFUSION[wc.study].train_per_class,
         # controls do not depend on both_ways, so changing it reruns only the pairs
         both_ways=lambda wc: wc.pair != confusion.CONTROL
         and CONFUSION[wc.study].both_ways,
-        dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
+        dataset=lambda wc: STUDIES[wc.study].kind,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
         checkpoint="results/{study}/confusion/checkpoints/{pair}/{repeat}.pt",

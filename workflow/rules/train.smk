@@ -17,7 +17,7 @@ rule train:
     params:
         recipe=run_recipe,
         run=run_info,
-        dataset=lambda wc: STUDIES[wc.study].dataset["kind"],
+        dataset=lambda wc: STUDIES[wc.study].kind,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
         workers=loader_workers,

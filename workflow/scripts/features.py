@@ -15,7 +15,7 @@ smk = snakemake
 with to_file(smk.log[0]) as log:
     torch.set_num_threads(smk.threads)
     configure_determinism(True)
-    recipe = Recipe.from_mapping(smk.params.recipe)
+    recipe = Recipe(**smk.params.recipe)
     manifest = splits.read_manifest(smk.input.manifest)
     device = pick_device(smk.params.device)
     data, mean, std = capture.evaluation_data(smk.input.data, smk.input.manifest, recipe,

@@ -16,7 +16,7 @@ smk = snakemake
 
 with to_file(smk.log[0]) as log:
     torch.set_num_threads(smk.threads)
-    recipe = Recipe.from_mapping(smk.params.recipe)
+    recipe = Recipe(**smk.params.recipe)
     data, manifest_path = smk.input.data, smk.input.manifest
     manifest = splits.read_manifest(manifest_path)
     device = pick_device(smk.params.device)

@@ -21,7 +21,7 @@ params = smk.params
 
 with to_file(smk.log[0]) as log:
     torch.set_num_threads(smk.threads)
-    recipe = Recipe.from_mapping(params.recipe)
+    recipe = Recipe(**params.recipe)
     classes = list(params.classes)
     pair = confusion.parse_pair(smk.wildcards.pair)
     repeat = int(smk.wildcards.repeat)
