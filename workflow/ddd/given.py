@@ -103,9 +103,10 @@ def read_run(path: str | os.PathLike) -> pd.DataFrame:
         table["correct"] = matches
     else:
         table["correct"] = _binary(table["correct"], path, "column correct")
-    if table.duplicated(["epoch", "image_id"]).any():
+    repeated = table.duplicated(["epoch", "image_id"])
+    if repeated.any():
         raise GivenError(f"{path}: image ids listed more than once in an epoch: "
-                         f"{_repeated(table['image_id'][table.duplicated(['epoch', 'image_id'])])}")
+                         f"{table.loc[repeated, 'image_id'].unique()[:5].tolist()}")
     table = table.sort_values(["epoch", "image_id"], ignore_index=True)
     sizes = table.groupby("epoch", sort=True).size()
     ids = table["image_id"].to_numpy()
