@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
     if fmt == "json":
-        records = {name: json.loads(t.to_json(orient="records", double_precision=15))
+        records = {name: t.astype(object).where(t.notna(), None).to_dict("records")
                    for name, t in tables.items()}
         return json.dumps(records if len(tables) > 1 else next(iter(records.values())),
                           indent=2)
