@@ -128,6 +128,11 @@ def test_matrix_tables_with_runs_as_columns_or_rows(tmp_path):
         assert found.runs == ["r0", "r1", "r2"]
         np.testing.assert_array_equal(found.image_ids, ids)
         np.testing.assert_array_equal(found.correct, correct)
+    by_image.assign(r1=correct[1].astype(int)).to_csv(tmp_path / "mixed.csv", index=False)
+    np.testing.assert_array_equal(given.read_matrix(tmp_path / "mixed.csv").correct, correct)
+    by_image.assign(r1=correct[1] * 3).to_csv(tmp_path / "counts.csv", index=False)
+    with pytest.raises(given.GivenError, match="counts.csv: the matrix must be true/false"):
+        given.read_matrix(tmp_path / "counts.csv")
     by_image.rename(columns={"image_id": "img"}).to_csv(tmp_path / "odd.csv", index=False)
     with pytest.raises(given.GivenError, match="first column image_id .* or run"):
         given.read_matrix(tmp_path / "odd.csv")

@@ -178,16 +178,20 @@ def read_matrix(path: str | os.PathLike, run_names: Sequence[str] | None = None)
     first = table.columns[0] if len(table.columns) else None
     if first == "image_id":
         wide = table.set_index("image_id")
-        ids, names, values = wide.index.to_numpy(), [str(c) for c in wide.columns], wide.T
+        ids, names, by_run = wide.index.to_numpy(), [str(c) for c in wide.columns], False
     elif first == "run":
         wide = table.set_index("run")
-        ids, names, values = _ids_from_headers(wide.columns), wide.index.astype(str), wide
+        ids, names, by_run = _ids_from_headers(wide.columns), wide.index.astype(str), True
     else:
         raise GivenError(f"{path}: a correctness matrix has first column image_id (images as "
                          f"rows, one column per run) or run (runs as rows, one column per "
                          f"image id); its first column is {first!r}")
+    numeric = all(pd.api.types.is_bool_dtype(t) or pd.api.types.is_numeric_dtype(t)
+                  for t in wide.dtypes)  # bool beside 0/1 columns: one float array
+    values = wide.to_numpy(dtype=float if numeric else None)
     return Decisions(np.asarray(ids), list(names),
-                     _binary(values.to_numpy(), path, "the matrix"), source=str(path))
+                     _binary(values if by_run else values.T, path, "the matrix"),
+                     source=str(path))
 
 
 def read_any(paths: Sequence[str | os.PathLike], condition: str | None = None
