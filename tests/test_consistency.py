@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from ddd.consistency import error_consistency, kappa_matrix
+from ddd.consistency import error_consistency, kappa_from, kappa_matrix, unbiased_kappa
 
 
 def test_hand_computed_case():
@@ -122,3 +122,91 @@ def test_bad_weights_are_rejected():
         kappa_matrix(correct, np.array([1.0, -1.0, 1.0]))
     with pytest.raises(ValueError, match="all be zero"):
         kappa_matrix(correct, np.zeros(3))
+
+
+NON_BINARY = [np.array([0, 1, 2, 4]), np.array([0.0, 0.5, 1.0, 1.0]),
+              np.array([0.0, np.nan, 1.0, 1.0]), np.array(["1", "0", "1", "0"])]
+
+
+@pytest.mark.parametrize("values", NON_BINARY)
+def test_every_kappa_function_refuses_non_binary_correctness(values):
+    from ddd import analysis, statistics
+
+    ok = np.array([1, 0, 1, 0])
+    matrix = np.stack([ok, values])
+    calls = [lambda: error_consistency(values, ok), lambda: error_consistency(ok, values),
+             lambda: kappa_matrix(matrix), lambda: statistics.bootstrap_kappa(matrix, 3, 0),
+             lambda: analysis.kappa_pairs(matrix, ["a", "b"], "all"),
+             lambda: analysis.difficulty_kappa(matrix, "all"),
+             lambda: analysis.difficulty_tables(matrix, 0)]
+    for call in calls:
+        with pytest.raises(ValueError, match="must be true/false or 0/1"):
+            call()
+
+
+def test_matrix_path_no_longer_coerces_counts():
+    # Before: [0, 1, 2, 4] went through as counts and the matrix path gave kappa -7.5.
+    with pytest.raises(ValueError, match=r"found 2 other values \(e.g. \[2, 4\]\)"):
+        kappa_matrix(np.array([[0, 1, 2, 4], [1, 1, 0, 0]]))
+
+
+def test_zero_one_integers_and_floats_equal_booleans():
+    a = np.array([1, 1, 1, 1, 1, 0, 0, 1, 0, 0], bool)
+    b = np.array([1, 1, 1, 1, 1, 0, 0, 0, 1, 1], bool)
+    expected = error_consistency(a, b).kappa
+    for dtype in (np.int64, np.uint8, np.float32, np.float64):
+        assert error_consistency(a.astype(dtype), b.astype(dtype)).kappa == expected
+        assert kappa_matrix(np.stack([a, b]).astype(dtype)).kappa[0, 1] == pytest.approx(expected)
+
+
+def _distinct_pair_kappa(a: np.ndarray, b: np.ndarray) -> float:
+    """The unbiased kappa by its definition: chance agreement over pairs of distinct
+    images, counted one pair at a time."""
+    n = len(a)
+    agree = [a[i] == b[j] for i in range(n) for j in range(n) if i != j]
+    c_obs, c_exp = np.mean(a == b), np.mean(agree)
+    return (c_obs - c_exp) / (1 - c_exp)
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    # c_obs 3/4, accuracies 3/4 and 1/2: kappa 1/2; distinct pairs agree on 5 of 12.
+    ([1, 1, 1, 0], [1, 1, 0, 0], 4 / 7),
+    # c_obs 0.7, c_exp 0.54, kappa 0.16 / 0.46; c_exp_u = (5.4 - 0.7) / 9.
+    ([1, 1, 1, 1, 1, 0, 0, 1, 0, 0], [1, 1, 1, 1, 1, 0, 0, 0, 1, 1],
+     (0.7 - 4.7 / 9) / (1 - 4.7 / 9)),
+    ([1, 1, 0, 0], [1, 0, 1, 0], 0.0),  # independent: kappa 0 either way
+])
+def test_unbiased_kappa_matches_its_definition(a, b, expected):
+    a, b = np.array(a, bool), np.array(b, bool)
+    n = len(a)
+    standard = error_consistency(a, b).kappa
+    result = error_consistency(a, b, unbiased=True)
+    assert result.kappa == pytest.approx(expected)
+    assert result.kappa == pytest.approx(_distinct_pair_kappa(a, b))
+    assert result.kappa == pytest.approx(n * standard / (n - 1 + standard))  # library form
+    assert kappa_from(result.c_obs, result.c_exp) == pytest.approx(result.kappa)
+    matrix = kappa_matrix(np.stack([a, b]), unbiased=True)
+    assert matrix.kappa[0, 1] == pytest.approx(expected)
+    assert unbiased_kappa(standard, n) == pytest.approx(expected)
+
+
+def test_unbiased_kappa_undefined_cases_are_nan():
+    a = np.array([True, False])
+    assert np.isnan(error_consistency(a, ~a, unbiased=True).kappa)  # n - 1 + kappa = 0
+    assert np.isnan(error_consistency(a[:1], ~a[:1], unbiased=True).kappa)  # one image
+    full = np.ones(5, bool)
+    assert np.isnan(error_consistency(full, full, unbiased=True).kappa)
+
+
+def test_unbiased_kappa_pairs_map_kappa_and_bounds(rng):
+    from ddd import analysis
+
+    correct = rng.random((3, 40)) < np.linspace(0.1, 0.9, 40)
+    plain = analysis.kappa_pairs(correct, ["a", "b", "c"], "all", resamples=20, seed=1)
+    unbiased = analysis.kappa_pairs(correct, ["a", "b", "c"], "all", resamples=20, seed=1,
+                                    unbiased=True)
+    for column in ("kappa", "kappa_min", "kappa_max"):
+        np.testing.assert_allclose(unbiased[column], unbiased_kappa(plain[column], 40))
+    np.testing.assert_array_equal(unbiased["p_value"], plain["p_value"])
+    assert (unbiased["kappa"] > plain["kappa"]).all()  # positive kappas grow by O(1/n)
+    assert unbiased["ci_low"].notna().all()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ddd import difficulty, statistics
-from ddd.consistency import kappa_matrix
+from ddd.consistency import check_binary, kappa_matrix, unbiased_kappa
 
 
 def histogram_runs(runs: pd.DataFrame, selection: str) -> list[str]:
@@ -22,20 +22,25 @@ def histogram_runs(runs: pd.DataFrame, selection: str) -> list[str]:
 
 
 def kappa_pairs(correct: np.ndarray, run_ids: list[str], subset: str, resamples: int = 0,
-                seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+                seed: int = 0, level: float = 0.95, unbiased: bool = False) -> pd.DataFrame:
     """Kappa for every unordered pair of runs, with what a reviewer needs to judge it.
 
     Per pair: accuracies, c_obs, c_exp, kappa; the kappa range the two accuracies allow
     (kappa_min, kappa_max); the p-value against independent observers with these
     accuracies; and, with `resamples`, a bootstrap interval over images (ci_low, ci_high).
+    `unbiased` reports the unbiased kappa (ddd.consistency) in kappa, c_exp, the bounds and
+    the interval; the p-value, a test on the counts, is the same either way.
     """
-    result = kappa_matrix(correct)
+    correct = check_binary(correct, "correctness matrix")
+    result = kappa_matrix(correct, unbiased=unbiased)
     i, j = np.triu_indices(len(run_ids), k=1)
     ids = np.asarray(run_ids)
     n = correct.shape[1]
     right = np.diag(result.both_right)
     p = right / n
     kappa_min, kappa_max = statistics.kappa_bounds(p[i], p[j])
+    if unbiased:
+        kappa_min, kappa_max = unbiased_kappa(kappa_min, n), unbiased_kappa(kappa_max, n)
     table = pd.DataFrame({
         "subset": subset, "run_a": ids[i], "run_b": ids[j], "images": n,
         "accuracy_a": p[i], "accuracy_b": p[j], "c_obs": result.c_obs[i, j],
@@ -45,7 +50,7 @@ def kappa_pairs(correct: np.ndarray, run_ids: list[str], subset: str, resamples:
                                                   result.both_right[i, j]),
         "ci_low": np.nan, "ci_high": np.nan})
     if resamples:
-        samples = statistics.bootstrap_kappa(correct, resamples, seed)
+        samples = statistics.bootstrap_kappa(correct, resamples, seed, unbiased)
         table["ci_low"], table["ci_high"] = statistics.bootstrap_interval(samples, level)
     return table
 
@@ -138,6 +143,7 @@ def difficulty_tables(correct: np.ndarray, tolerance: int,
     images in each category that are flagged and not flagged (e.g. impossible images that
     are not label errors).
     """
+    correct = check_binary(correct, "correctness matrix")
     n_runs = correct.shape[0]
     counts = difficulty.n_correct(correct)
     observed = difficulty.histogram(counts, n_runs)

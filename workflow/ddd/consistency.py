@@ -9,6 +9,19 @@ Policy for c_exp == 1 (both observers all right, or both all wrong): kappa is un
 and returned as NaN. Their agreement is forced by the accuracies alone and says nothing
 about shared strategy; NaN keeps such pairs out of means (nanmean) instead of counting
 them as perfect (1) or independent (0).
+
+Unbiased kappa (`unbiased=True`, as in the error_consistency library of Klein et al. 2025,
+arXiv:2507.06645): kappa_u = n kappa / (n - 1 + kappa). It is the same kappa with the
+chance agreement estimated over pairs of distinct images, c_exp_u = (n c_exp - c_obs) /
+(n - 1): c_exp pairs every image of one observer with every image of the other, the
+image with itself included, which biases it towards c_obs by 1/n. With this c_exp_u in
+place of c_exp, (c_obs - c_exp_u) / (1 - c_exp_u) equals the formula above; results
+report c_exp_u as c_exp. The two differ by O(1/n): negligible for thousands of images,
+visible for the few hundred trials of a psychophysics session. NaN where c_exp_u == 1 or
+n < 2.
+
+Correctness input is binary: booleans, or integers / floats that are all 0 or 1
+(check_binary). Anything else (2, 0.5, NaN, strings) is an error, never coerced.
 """
 
 from __future__ import annotations
@@ -47,16 +60,58 @@ def kappa_from(c_obs: np.ndarray, c_exp: np.ndarray) -> np.ndarray:
     return np.where(undefined, np.nan, kappa)
 
 
-def error_consistency(a: np.ndarray, b: np.ndarray) -> Consistency:
-    """Kappa of two correctness vectors over the same images."""
-    a = np.asarray(a, dtype=bool)
-    b = np.asarray(b, dtype=bool)
+def check_binary(values: np.ndarray, what: str = "correctness") -> np.ndarray:
+    """`values` as a bool array; accepts booleans and integers or floats that are all 0 or 1.
+
+    Anything else is a ValueError naming `what` and a few offending values: casting 2 or
+    0.5 to bool would silently call them right.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{what} must be true/false or 0/1, got values of type {arr.dtype}")
+    binary = (arr == 0) | (arr == 1)
+    if not binary.all():
+        bad = np.unique(arr[~binary])
+        raise ValueError(f"{what} must be true/false or 0/1; found {bad.size} other values "
+                         f"(e.g. {bad[:5].tolist()})")
+    return arr.astype(bool)
+
+
+def unbiased_chance(c_obs: np.ndarray, c_exp: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Chance agreement over pairs of distinct images, (n c_exp - c_obs) / (n - 1); NaN for
+    n < 2 (module docstring)."""
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (n * c_exp - c_obs) / (n - 1.0)
+    return np.where(n >= 2, out, np.nan)
+
+
+def unbiased_kappa(kappa: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The unbiased kappa n kappa / (n - 1 + kappa) of a kappa over n images; NaN where the
+    denominator vanishes or n < 2. Increasing in kappa, so it maps kappa bounds too."""
+    kappa = np.asarray(kappa, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    denom = n - 1.0 + kappa
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = n * kappa / np.where(denom > UNDEFINED_TOL, denom, 1.0)
+    return np.where((denom > UNDEFINED_TOL) & (n >= 2), out, np.nan)
+
+
+def error_consistency(a: np.ndarray, b: np.ndarray, unbiased: bool = False) -> Consistency:
+    """Kappa of two correctness vectors over the same images; `unbiased` reports the
+    unbiased kappa and its chance agreement (module docstring)."""
+    a = check_binary(a, "correctness vector a")
+    b = check_binary(b, "correctness vector b")
     if a.shape != b.shape or a.ndim != 1 or a.size == 0:
         raise ValueError(f"need two non-empty correctness vectors of equal length, "
                          f"got shapes {a.shape} and {b.shape}")
     c_obs = np.float64(np.mean(a == b))
     p1, p2 = a.mean(), b.mean()
     c_exp = np.float64(p1 * p2 + (1 - p1) * (1 - p2))
+    if unbiased:
+        c_exp = np.float64(unbiased_chance(c_obs, c_exp, a.size))
     return Consistency(c_obs, c_exp, kappa_from(c_obs, c_exp), n=np.float64(a.size),
                        right=np.array([a.sum(), b.sum()], dtype=np.float64),
                        both_right=np.float64(np.sum(a & b)))
@@ -73,7 +128,8 @@ def _check_weights(weights: np.ndarray, n_images: int) -> np.ndarray:
     return w
 
 
-def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None) -> Consistency:
+def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None,
+                 unbiased: bool = False) -> Consistency:
     """Kappa for every pair of rows of a runs x images correctness matrix, in one product.
 
     Both-right counts are R = C C^T; both-wrong counts follow as n - r_i - r_j + R_ij
@@ -85,10 +141,18 @@ def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None) -> Cons
     each image's contribution: r = C w, R = (C * w) C^T and n = sum(w), the same as
     repeating each image w times. float32 is used only for integer weights summing below
     2**24, which keeps every count exact; otherwise the product runs in float64.
+    `unbiased` reports the unbiased kappa (module docstring) with n = sum(w).
     """
-    c = np.asarray(correct)
+    c = check_binary(correct, "correctness matrix")
     if c.ndim != 2 or c.shape[1] == 0:
         raise ValueError(f"need a runs x images matrix with at least one image, got {c.shape}")
+    return binary_kappa_matrix(c, weights, unbiased)
+
+
+def binary_kappa_matrix(c: np.ndarray, weights: np.ndarray | None = None,
+                        unbiased: bool = False) -> Consistency:
+    """kappa_matrix for a runs x images matrix already checked to hold only 0 and 1 (bool
+    or float): callers that check once and then resample skip the per-call check."""
     if weights is None:
         n = float(c.shape[1])
         c = c.astype(np.float32 if n < EXACT_FLOAT32 else np.float64, copy=False)
@@ -104,5 +168,7 @@ def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None) -> Cons
     c_obs = (n - right[:, None] - right[None, :] + 2.0 * both_right) / n
     p = right / n
     c_exp = np.outer(p, p) + np.outer(1.0 - p, 1.0 - p)
+    if unbiased:
+        c_exp = unbiased_chance(c_obs, c_exp, n)
     return Consistency(c_obs, c_exp, kappa_from(c_obs, c_exp), n=np.float64(n), right=right,
                        both_right=both_right)

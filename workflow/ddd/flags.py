@@ -1,21 +1,47 @@
-"""Optional per-image flags (e.g. label errors) joined onto a study's evaluation images."""
+"""Optional per-image flags (e.g. label errors) joined onto a study's evaluation images.
+
+Accepted files, each giving one bool per evaluation image:
+
+- A table (Parquet, or CSV with the flag column): `image_id` and a flag column of
+  true/false or 1/0, every evaluation image listed once (read_flags).
+- Image ids of the flagged images: .txt or .csv with one id per line (`#` comments and an
+  `image_id` header allowed), a .json list or an .npy array of integers.
+- A mask over the evaluation images in image-id order, one entry per image: .json or .npy
+  of true/false, or of floats 0.0/1.0 (the form in which the published ImageNet validation
+  label errors come).
+
+An integer array as long as the evaluation set that holds only 0 and 1 could be either
+ids or a mask; it is refused unless `format` says which: "ids" or "mask". With an explicit
+format, ids may also be integral floats and a mask also integers 0/1 or a .txt of 0/1 lines.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ddd.consistency import check_binary
 
-def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray) -> np.ndarray:
-    """Bool flag per image, in the order of `image_ids`, from a Parquet or CSV file with an
-    `image_id` column and the flag column. Every image must be listed exactly once."""
+FORMATS = ("ids", "mask")
+
+
+def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray,
+               format: str | None = None) -> np.ndarray:
+    """Bool flag per image, in the order of `image_ids`: from a table with `image_id` and the
+    flag column (Parquet, or CSV that has the column), else from ids or a mask (read_mask;
+    `format` as there)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"image flags file {path} does not exist; fix the path under "
                                 f"the study's image_flags or remove that entry")
+    if path.suffix == ".csv" and column not in pd.read_csv(path, nrows=0).columns:
+        return read_mask(path, image_ids, format, key="image_flags")
+    if path.suffix not in (".csv", ".parquet"):
+        return read_mask(path, image_ids, format, key="image_flags")
     table = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
     missing = [c for c in ("image_id", column) if c not in table.columns]
     if missing:
@@ -34,3 +60,62 @@ def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray) -> n
     if values.isna().any() or not values.isin([0, 1]).all():
         raise ValueError(f"{path}: column {column!r} must be true/false (or 1/0)")
     return values.to_numpy().astype(bool)
+
+
+def read_mask(path: str | os.PathLike, image_ids: np.ndarray, format: str | None = None,
+              key: str = "image_flags") -> np.ndarray:
+    """Bool per image (in `image_ids` order) from a file of flagged ids or a mask (module
+    docstring). `format` ("ids" or "mask") settles what the file holds; None infers it and
+    refuses the ambiguous case. `key` names the config entry in messages."""
+    path = Path(path)
+    if format not in (None, *FORMATS):
+        raise ValueError(f"{key}: unknown format {format!r}; valid: {list(FORMATS)}")
+    values = _read_values(path)
+    n = len(image_ids)
+    if format is None:
+        format = _infer_format(values, n, path, key)
+    if format == "mask":
+        if len(values) != n:
+            raise ValueError(f"{path}: a mask must have one entry per evaluation image "
+                             f"({n}), it has {len(values)}")
+        return check_binary(values, f"{path}: a mask")
+    if values.dtype.kind not in "iu" and not (
+            values.dtype.kind == "f" and np.array_equal(values, np.round(values))):
+        raise ValueError(f"{path}: image ids must be integers, got {values.dtype}")
+    unknown = np.setdiff1d(values, image_ids)
+    if unknown.size:
+        raise ValueError(f"{path}: {unknown.size} ids are not evaluation images "
+                         f"(e.g. {unknown[:3].tolist()})")
+    return np.isin(image_ids, values)
+
+
+def _read_values(path: Path) -> np.ndarray:
+    if path.suffix == ".npy":
+        values = np.load(path, allow_pickle=False)
+    elif path.suffix == ".json":
+        values = np.asarray(json.loads(path.read_text()))
+    elif path.suffix in (".txt", ".csv"):
+        lines = [ln.split("#")[0].strip() for ln in path.read_text().splitlines()]
+        try:
+            values = np.array([int(ln) for ln in lines if ln and ln != "image_id"], dtype=int)
+        except ValueError as err:
+            raise ValueError(f"{path}: every line must be one image id ({err})") from err
+    else:
+        raise ValueError(f"{path}: unknown format; give .txt or .csv (image ids, one per "
+                         f"line), .json or .npy (image ids, or a mask)")
+    return values.ravel()
+
+
+def _infer_format(values: np.ndarray, n: int, path: Path, key: str) -> str:
+    binary = bool(np.all((values == 0) | (values == 1))) if values.size else False
+    if values.size == 0 or (values.dtype.kind in "iu" and not (binary and len(values) == n)):
+        return "ids"
+    if values.dtype == bool or (values.dtype.kind == "f" and binary):
+        return "mask"
+    if values.dtype.kind in "iu":
+        raise ValueError(f"{path}: {len(values)} integers, all 0 or 1, one per evaluation "
+                         f"image: image ids or a mask? Say which with format: ids or "
+                         f"format: mask under {key}")
+    raise ValueError(f"{path}: expected image ids (integers) or a mask (true/false or "
+                     f"0.0/1.0), got {values.dtype}"
+                     + (" values other than 0 and 1" if values.dtype.kind == "f" else ""))

@@ -6,17 +6,24 @@ cleanlab's find_label_issues (confident learning) needs out-of-sample predicted
 probabilities; the evaluation images are exactly that for models trained on the training
 split. The probabilities are the softmax of every run's final-epoch logits, averaged over
 runs.
+
+Known errors (read_known) come as image ids or as a mask over the evaluation images, in
+the formats ddd.flags documents: ids in a .txt/.csv (one per line), .json or .npy of
+integers; a mask as .json/.npy of true/false or of floats 0.0/1.0 (the published ImageNet
+validation label errors). An integer 0/1 array as long as the evaluation set needs an
+explicit format ("ids" or "mask").
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ddd.flags import read_mask
 
 COLUMN = "label_error"
 FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
@@ -59,42 +66,18 @@ def find(labels: np.ndarray, probabilities: np.ndarray,
     })
 
 
-def read_known(path: str | os.PathLike, image_ids: np.ndarray) -> np.ndarray:
+def read_known(path: str | os.PathLike, image_ids: np.ndarray,
+               format: str | None = None) -> np.ndarray:
     """Bool flag per evaluation image (in `image_ids` order) from a file of known label
-    errors: a list of image ids (.txt, one per line, # comments; .json list; .npy of
-    integers) or a boolean array over the evaluation set (.json or .npy of true/false,
-    in image-id order)."""
+    errors: image ids or a mask over the evaluation set, in the formats ddd.flags accepts
+    (float 0/1 arrays, as the published ImageNet validation label errors come, are masks).
+    `format` ("ids" or "mask") is needed only for an integer 0/1 array as long as the
+    evaluation set, which could be either."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"label errors file {path} does not exist; fix "
                                 f"label_errors.path in the study's config")
-    if path.suffix == ".npy":
-        values = np.load(path, allow_pickle=False)
-    elif path.suffix == ".json":
-        values = np.asarray(json.loads(path.read_text()))
-    elif path.suffix in (".txt", ".csv"):
-        lines = [ln.split("#")[0].strip() for ln in path.read_text().splitlines()]
-        try:
-            values = np.array([int(ln) for ln in lines if ln and ln != "image_id"], dtype=int)
-        except ValueError as err:
-            raise ValueError(f"{path}: every line must be one image id ({err})") from err
-    else:
-        raise ValueError(f"{path}: unknown format; give .txt or .csv (image ids, one per "
-                         f"line), .json or .npy (image ids, or a boolean array)")
-    values = values.ravel()
-    if values.dtype == bool:
-        if len(values) != len(image_ids):
-            raise ValueError(f"{path}: a boolean array must have one entry per evaluation "
-                             f"image ({len(image_ids)}), it has {len(values)}")
-        return values.copy()
-    if values.size and not np.issubdtype(values.dtype, np.integer):
-        raise ValueError(f"{path}: expected image ids (integers) or true/false values, got "
-                         f"{values.dtype}")
-    unknown = np.setdiff1d(values, image_ids)
-    if unknown.size:
-        raise ValueError(f"{path}: {unknown.size} ids are not evaluation images "
-                         f"(e.g. {unknown[:3].tolist()})")
-    return np.isin(image_ids, values)
+    return read_mask(path, image_ids, format, key="label_errors")
 
 
 def flags_table(image_ids: np.ndarray, labels: np.ndarray, flags: np.ndarray,

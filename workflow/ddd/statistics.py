@@ -4,7 +4,8 @@ independence, bootstrap intervals, and the reference distributions for image dif
 Conventions: a correctness matrix is runs x images (rows are runs); pairwise results over
 runs come as the upper triangle, in np.triu_indices(runs, k=1) order; pmfs over the number
 of correct runs are indexed by k = 0..n_runs. Kappa is undefined (NaN) where c_exp == 1,
-as in ddd.consistency.
+as in ddd.consistency. Correctness input must be binary (ddd.consistency.check_binary);
+`unbiased` selects the unbiased kappa defined there.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import warnings
 import numpy as np
 from scipy.stats import binom, hypergeom
 
-from ddd.consistency import kappa_from, kappa_matrix
+from ddd.consistency import binary_kappa_matrix, check_binary, kappa_from
 
 
 def _accuracies(p: np.ndarray, name: str) -> np.ndarray:
@@ -98,7 +99,8 @@ def independence_pvalue(n: np.ndarray, right_a: np.ndarray, right_b: np.ndarray,
     return np.minimum(1.0, 2.0 * np.minimum(upper, lower))
 
 
-def bootstrap_kappa(correct: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+def bootstrap_kappa(correct: np.ndarray, n_boot: int, seed: int,
+                    unbiased: bool = False) -> np.ndarray:
     """Kappa of every pair of runs on n_boot resamples of the images, (n_boot, n_pairs).
 
     Each resample draws the images with replacement (numpy default_rng(seed)) and passes
@@ -106,20 +108,20 @@ def bootstrap_kappa(correct: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     resample at a time (runs x images) plus the result. Columns follow
     np.triu_indices(runs, k=1); NaN where a resample makes a pair's kappa undefined.
     """
-    c = np.asarray(correct, dtype=bool)
+    c = check_binary(correct, "correctness matrix")
     if c.ndim != 2 or c.shape[0] < 2 or c.shape[1] == 0:
         raise ValueError(f"need a runs x images matrix with at least two runs and one "
                          f"image, got {c.shape}")
     if n_boot < 1:
         raise ValueError(f"need n_boot >= 1, got {n_boot}")
     runs, n_images = c.shape
-    c = c.astype(np.float32)  # once, not per resample; kappa_matrix widens it if needed
+    c = c.astype(np.float32)  # once, not per resample; widened per call if needed
     rows, cols = np.triu_indices(runs, k=1)
     rng = np.random.default_rng(seed)
     samples = np.empty((n_boot, rows.size))
     for b in range(n_boot):
         weights = np.bincount(rng.integers(0, n_images, n_images), minlength=n_images)
-        samples[b] = kappa_matrix(c, weights).kappa[rows, cols]
+        samples[b] = binary_kappa_matrix(c, weights, unbiased).kappa[rows, cols]
     return samples
 
 

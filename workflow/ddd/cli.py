@@ -1,0 +1,107 @@
+"""The `ddd` command: error consistency and image difficulty of decisions from anywhere.
+
+    ddd kappa FILE... [--unbiased] [--bootstrap N] [--seed S] [--level L] [--condition C]
+    ddd difficulty FILE... [--tolerance T] [--condition C]
+
+FILE is one decision file per run, one correctness matrix, or one model-vs-human raw-data
+folder (ddd.given). Both commands call the functions the workflow's kappa and difficulty
+rules call (ddd.analysis.kappa_pairs, ddd.analysis.difficulty_tables), so their numbers are
+the workflow's. --format table (aligned text), csv or json; `difficulty` prints two tables,
+the histogram and the shares (csv: each after a `# name` line; json: one object).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ddd import analysis, given
+
+
+def kappa_table(data: dict[str, given.Decisions], resamples: int, seed: int, level: float,
+                unbiased: bool) -> pd.DataFrame:
+    """kappa_pairs of every subset's runs, one table."""
+    return pd.concat([analysis.kappa_pairs(d.correct, d.runs, subset, resamples, seed, level,
+                                           unbiased)
+                      for subset, d in data.items()], ignore_index=True)
+
+
+def difficulty_table(data: dict[str, given.Decisions], tolerance: int
+                     ) -> dict[str, pd.DataFrame]:
+    """difficulty_tables of every subset's runs: {"histogram": ..., "shares": ...}, each
+    with a leading subset column."""
+    parts = {"histogram": [], "shares": []}
+    for subset, d in data.items():
+        for name, frame in zip(parts, analysis.difficulty_tables(d.correct, tolerance),
+                               strict=True):
+            parts[name].append(frame.assign(subset=subset)[["subset", *frame.columns]])
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ddd", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("files", nargs="+", metavar="FILE",
+                        help="decision files (Parquet/CSV, one per run), one correctness "
+                             "matrix (.npy with run names in a sibling .txt, CSV, Parquet), "
+                             "or one model-vs-human raw-data folder")
+    common.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    common.add_argument("--condition", help="model-vs-human data: only this condition level "
+                                            "(default: one analysis per level)")
+    kappa = commands.add_parser("kappa", parents=[common],
+                                help="kappa of every pair of runs, with c_obs, c_exp, "
+                                     "bootstrap interval, kappa bounds and p-value")
+    kappa.add_argument("--unbiased", action="store_true",
+                       help="the unbiased kappa n k / (n - 1 + k) (ddd.consistency)")
+    kappa.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                       help="bootstrap resamples over images for the interval (0: none)")
+    kappa.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    kappa.add_argument("--level", type=float, default=0.95, help="interval level")
+    difficulty = commands.add_parser("difficulty", parents=[common],
+                                     help="histogram of correct runs per image against the "
+                                          "binomial, and trivial/impossible/in-between shares")
+    difficulty.add_argument("--tolerance", type=int, default=1,
+                            help="shares also for all but T runs right (or wrong)")
+    return parser
+
+
+def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
+    if fmt == "json":
+        records = {name: t.astype(object).where(t.notna(), None).to_dict("records")
+                   for name, t in tables.items()}
+        return json.dumps(records if len(tables) > 1 else next(iter(records.values())),
+                          indent=2)
+    if fmt == "csv":
+        if len(tables) == 1:
+            return next(iter(tables.values())).to_csv(index=False).rstrip("\n")
+        return "\n\n".join(f"# {name}\n" + t.to_csv(index=False).rstrip("\n")
+                           for name, t in tables.items())
+    return "\n\n".join((f"{name}\n" if len(tables) > 1 else "")
+                       + t.to_string(index=False, float_format=lambda x: f"{x:.4g}")
+                       for name, t in tables.items())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (1 for unreadable input)."""
+    args = _parser().parse_args(argv)
+    try:
+        data = given.read_any(args.files, args.condition)
+        if args.command == "kappa":
+            tables = {"kappa": kappa_table(data, args.bootstrap, args.seed, args.level,
+                                           args.unbiased)}
+        else:
+            tables = difficulty_table(data, args.tolerance)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"ddd {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    print(_render(tables, args.format))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
