@@ -21,7 +21,8 @@ import jsonschema
 import yaml
 
 from ddd import confusion
-from ddd.study import Flags, Pretrained, Recipe, Run, Study, instance_changes, resolve_subset
+from ddd.study import (Flags, Pretrained, Recipe, Reference, Run, Study, instance_changes,
+                       resolve_subset)
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
 
@@ -137,7 +138,8 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
     for key, model in pretrained.items():
         runs.append(Run(name, key, 1, None, pretrained=Pretrained(**{"name": key, **model})))
     study = Study(name, dict(sorted(dataset.items())), base_condition, tuple(runs),
-                  flags=_flags(name, spec), label_errors=spec.get("label_errors"))
+                  flags=_flags(name, spec), label_errors=spec.get("label_errors"),
+                  references=_references(where, spec))
     if study.label_errors:
         _check_label_errors(study)
     if "confusion" in spec:
@@ -165,6 +167,24 @@ def _flags(name: str, spec: dict[str, Any]) -> Flags | None:
     if "image_flags" in spec:
         return Flags(**spec["image_flags"])
     return None
+
+
+def _references(where: str, spec: dict[str, Any]) -> tuple[Reference, ...]:
+    """The study's reference decision makers; a Gaussian study has its ideal observer
+    unless `references` says otherwise."""
+    kind = spec["dataset"]["kind"]
+    default = {"ideal_observer": {"kind": "ideal_observer"}} if kind == "gaussian" else {}
+    out = []
+    for name, ref in spec.get("references", default).items():
+        if ref["kind"] == "ideal_observer" and kind != "gaussian":
+            raise ConfigError(f"config: {where}.references.{name}: the ideal observer needs "
+                              f"a dataset whose generative model is known (gaussian), not "
+                              f"{kind}: remove it from references")
+        if name in spec.get("conditions", {}) or name in spec.get("pretrained", {}):
+            raise ConfigError(f"config: {where}.references.{name}: also names a condition "
+                              f"or pretrained model; rename the reference")
+        out.append(Reference(name, ref["kind"]))
+    return tuple(out)
 
 
 def _check_label_errors(study: Study) -> None:

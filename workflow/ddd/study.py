@@ -107,6 +107,15 @@ class Flags:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A reference decision maker (ddd.references): today the dataset's ideal observer;
+    human observers or runs made elsewhere are further kinds of the same mechanism."""
+
+    name: str
+    kind: Literal["ideal_observer"]
+
+
+@dataclass(frozen=True)
 class Study:
     """A resolved study: its dataset settings (with the schema's defaults), its runs, and
     the optional image flags, label-error source and class-confusion experiment."""
@@ -119,6 +128,7 @@ class Study:
     label_errors: dict[str, Any] | None = None
     confusion: ConfusionSpec | None = None
     confusion_recipes: tuple[Recipe, ...] = ()  # one per confusion repeat
+    references: tuple[Reference, ...] = ()
 
     def confusion_recipe(self, pair: str, repeat: int) -> Recipe:
         """The recipe of class-confusion run (pair, repeat): repeat r's (1-based) recipe,

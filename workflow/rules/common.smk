@@ -157,6 +157,8 @@ def all_targets():
             + (RSA_FIGURES if not study.inferred else [])
             + (GAUSSIAN_FIGURES if study.kind == "gaussian" else [])
         )
+        if study.references:
+            targets.append(f"results/{name}/tables/vs_reference.csv")
         targets += [
             f"results/{name}/summary.txt",
             f"results/{name}/tables/b8_easiest_hardest_classes.csv",
