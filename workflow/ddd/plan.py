@@ -21,8 +21,16 @@ import jsonschema
 import yaml
 
 from ddd import confusion
-from ddd.study import (Flags, Pretrained, Recipe, Reference, Run, Study, instance_changes,
-                       resolve_subset)
+from ddd.study import (
+    Flags,
+    Pretrained,
+    Recipe,
+    Reference,
+    Run,
+    Study,
+    instance_changes,
+    resolve_subset,
+)
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
 
