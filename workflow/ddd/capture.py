@@ -19,7 +19,7 @@ from ddd.batches import Data, channel_stats, eval_batches
 from ddd.datasets import splits
 from ddd.models import build_model
 from ddd.study import Recipe
-from ddd.training import autocast, subset_indices
+from ddd.training import autocast, train_indices
 
 OUTPUT = "output"  # layer name for the model's output: the classifier's logits (Fig 17)
 
@@ -29,7 +29,7 @@ def evaluation_data(data_path: str | os.PathLike, manifest_path: str | os.PathLi
                     ) -> tuple[Data, torch.Tensor, torch.Tensor]:
     """The evaluation split on `device` and the normalisation the run was trained with
     (channel statistics of its training images; ImageNet's constants for file data)."""
-    keep = subset_indices(splits.labels(data_path, "train"), recipe.train_subset)
+    keep = train_indices(splits.labels(data_path, "train"), recipe)
     train = splits.open_split(data_path, manifest_path, "train", device, keep=keep,
                               workers=workers)
     mean, std = channel_stats(train)

@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ddd import confusion
+from ddd import confusion, scaling
 from ddd.study import (
     Flags,
     Pretrained,
@@ -94,6 +94,11 @@ class Plan:
         return {run for study in self.studies.values() for run in study.inferred}
 
     @property
+    def main_studies(self) -> list[str]:
+        """The configured studies (not the runs of a scaling grid)."""
+        return [name for name, study in self.studies.items() if not study.scaling_of]
+
+    @property
     def confusion_studies(self) -> list[str]:
         return [name for name, study in self.studies.items() if study.confusion]
 
@@ -102,7 +107,15 @@ class Plan:
 def load(config: dict[str, Any]) -> Plan:
     """Check the config (filling the schema's defaults in place) and resolve every study."""
     _check(config, None, "config")
-    plan = Plan({name: _study(name, spec) for name, spec in config["studies"].items()})
+    studies = {name: _study(name, spec) for name, spec in config["studies"].items()}
+    for name, spec in config["studies"].items():
+        if "scaling" in spec:
+            grid = scaling.grid_study(studies[name], spec["scaling"])
+            if grid.name in studies:
+                raise ConfigError(f"config: studies.{grid.name}: the name of study {name!r}'s "
+                                  f"scaling runs; rename the study")
+            studies[grid.name] = grid
+    plan = Plan(studies)
     both = plan.trained_runs & plan.inferred_runs
     if both:
         raise ConfigError(

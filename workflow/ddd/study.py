@@ -43,6 +43,7 @@ class Recipe:
     data_seed: int
     deterministic: bool
     train_subset: TrainSubset
+    train_per_class: int | None  # only the first n training images of each class
     flip: bool
     label_smoothing: float
     bn_recalibration: int
@@ -129,6 +130,7 @@ class Study:
     confusion: ConfusionSpec | None = None
     confusion_recipes: tuple[Recipe, ...] = ()  # one per confusion repeat
     references: tuple[Reference, ...] = ()
+    scaling_of: str | None = None  # the study whose scaling grid this study's runs are
 
     def confusion_recipe(self, pair: str, repeat: int) -> Recipe:
         """The recipe of class-confusion run (pair, repeat): repeat r's (1-based) recipe,

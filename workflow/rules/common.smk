@@ -18,7 +18,8 @@ from ddd import analysis, plan
 PLAN = plan.load(
     config
 )  # validates, fills the schema's defaults in, resolves every run
-STUDIES = PLAN.studies
+STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
+MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
 TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs
 TRAIN_ENV = "../../envs/train.yaml"  # rules that run models (GPU jobs)
 ANALYSIS_ENV = "../../envs/analysis.yaml"
@@ -150,7 +151,7 @@ def within_conditions(wildcards):
 def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
-    for name, study in STUDIES.items():
+    for name, study in MAIN_STUDIES.items():
         figures = (
             FIGURES
             + (EPOCH_FIGURES if not study.inferred else [])
@@ -159,6 +160,11 @@ def all_targets():
         )
         if study.references:
             targets.append(f"results/{name}/tables/vs_reference.csv")
+            targets += [
+                f"results/{name}/figures/vs_{ref.name}.{ext}"
+                for ref in study.references
+                for ext in ("png", "pdf")
+            ]
         targets += [
             f"results/{name}/summary.txt",
             f"results/{name}/tables/b8_easiest_hardest_classes.csv",
@@ -169,7 +175,7 @@ def all_targets():
             for fig in figures
             for ext in ("png", "pdf")
         ]
-    if len(STUDIES) > 1:
+    if len(MAIN_STUDIES) > 1:
         targets += [
             f"results/figures/fig13_kappa_vs_base_datasets.{ext}"
             for ext in ("png", "pdf")
@@ -178,7 +184,7 @@ def all_targets():
 
 
 def print_summaries():
-    for name in STUDIES:
+    for name in MAIN_STUDIES:
         path = Path(f"results/{name}/summary.txt")
         if path.exists():
             print(path.read_text(), end="")
@@ -190,11 +196,11 @@ def experiment_targets():
         return []
     return [
         f"results/{name}/experiment/{file}"
-        for name in STUDIES
+        for name in MAIN_STUDIES
         for file in ("index.html", "manifest.json", "stimuli")
     ] + [
         f"results/{name}/figures/fig12_experiment_pairs.{ext}"
-        for name in STUDIES
+        for name in MAIN_STUDIES
         for ext in ("png", "pdf")
     ]
 
@@ -221,9 +227,9 @@ def experiment_responses(wildcards):
 
 def scored_studies(wildcards):
     """Scores of every study with answer files; an error when no study has any."""
-    studies = [name for name in STUDIES if response_files(name)]
+    studies = [name for name in MAIN_STUDIES if response_files(name)]
     if not studies:
-        folders = ", ".join(f"{response_folder(name)}/" for name in STUDIES)
+        folders = ", ".join(f"{response_folder(name)}/" for name in MAIN_STUDIES)
         raise ValueError(
             f"no answer files (*.csv) to score in {folders}: run the experiment "
             f"(results/<study>/experiment/index.html) and put the downloaded files there"

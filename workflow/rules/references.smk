@@ -6,11 +6,16 @@ def references_of(kind):
     return {r.name for s in STUDIES.values() for r in s.references if r.kind == kind}
 
 
-def reference_tables(wildcards):
+def reference_paths(study):
+    """Reference name -> its decision table, for a study."""
     return {
-        r.name: f"results/{wildcards.study}/references/{r.name}.parquet"
-        for r in STUDIES[wildcards.study].references
+        r.name: f"results/{study}/references/{r.name}.parquet"
+        for r in STUDIES[study].references
     }
+
+
+def reference_tables(wildcards):
+    return reference_paths(wildcards.study)
 
 
 rule ideal_observer:
@@ -54,3 +59,25 @@ rule vs_reference:
         bootstrap=config["analysis"]["bootstrap"],
     script:
         "../scripts/vs_reference.py"
+
+
+rule fig_vs_reference:
+    input:
+        runs="results/{study}/analysis/vs_reference.parquet",
+        classes="results/{study}/analysis/class_accuracy_vs_reference.parquet",
+    output:
+        png=report(
+            "results/{study}/figures/vs_{reference}.png",
+            caption="../report/vs_reference_figure.rst",
+            category="{study}",
+            subcategory="figures",
+        ),
+        pdf="results/{study}/figures/vs_{reference}.pdf",
+    log:
+        "logs/{study}/figures/vs_{reference}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/figures/vs_reference.py"

@@ -10,7 +10,7 @@ from ddd.atomic import atomic_path
 from ddd.datasets import splits
 from ddd.logs import to_file
 from ddd.study import Recipe, config_hash
-from ddd.training import pick_device, run_metadata, subset_indices, train
+from ddd.training import pick_device, run_metadata, train, train_indices
 
 smk = snakemake
 
@@ -20,7 +20,7 @@ with to_file(smk.log[0]) as log:
     data, manifest_path = smk.input.data, smk.input.manifest
     manifest = splits.read_manifest(manifest_path)
     device = pick_device(smk.params.device)
-    keep = subset_indices(splits.labels(data, "train"), recipe.train_subset)
+    keep = train_indices(splits.labels(data, "train"), recipe)
     train_data = splits.open_split(data, manifest_path, "train", device, train=True, keep=keep,
                                    workers=smk.params.workers, verify=True)
     test_data = splits.open_split(data, manifest_path, "test", device,
