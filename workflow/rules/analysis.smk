@@ -116,6 +116,7 @@ rule class_accuracy:
 
 rule summary:
     input:
+        unpack(vs_reference_table),
         runs="results/{study}/analysis/runs.parquet",
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
         shares="results/{study}/analysis/shares.parquet",

@@ -18,6 +18,13 @@ def reference_tables(wildcards):
     return reference_paths(wildcards.study)
 
 
+def vs_reference_table(wildcards):
+    """The runs against the study's references (none without references)."""
+    if not STUDIES[wildcards.study].references:
+        return {}
+    return {"vs_reference": f"results/{wildcards.study}/analysis/vs_reference.parquet"}
+
+
 rule ideal_observer:
     input:
         data="results/{study}/data/dataset.npz",
