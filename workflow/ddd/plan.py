@@ -76,7 +76,13 @@ def recipe(values: dict[str, Any], where: str = "recipe") -> Recipe:
     checked (`where` names the place in errors)."""
     values = copy.deepcopy(values)
     _check(values, "recipe", where)
-    return Recipe(**values)
+    out = Recipe(**values)
+    late = [m for m in out.lr_milestones if m > out.total_epochs]
+    if late:
+        raise ConfigError(f"config: {where}.lr_milestones: {late} beyond the run's "
+                          f"{out.total_epochs} epochs would never lower the learning rate; "
+                          f"give milestones up to the number of epochs")
+    return out
 
 
 @dataclass(frozen=True)
