@@ -29,7 +29,8 @@ def test_default_and_tiny_configs_are_valid_and_get_defaults():
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestone=[2]),
      r"'lr_milestone' is not one of \[.*'lr_milestones'"),
-    (lambda c: c["analysis"].update(tolerence=1), r"'tolerence' is not one of \[.*'tolerance'"),
+    (lambda c: c["analysis"]["difficulty"].update(tolerence=1),
+     r"'tolerence' is not one of \[.*'tolerance'"),
     (lambda c: c["studies"]["gaussian"]["recipe"].update(architecture="resnet19"),
      r"'resnet19' is not one of \[.*'tiny_resnet'"),
     (lambda c: c["studies"]["gaussian"]["dataset"].update(kind="mnist"),
