@@ -94,7 +94,8 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestone=[2]),
      r"'lr_milestone' is not one of \[.*'lr_milestones'"),
-    (lambda c: c["analysis"].update(tolerence=1), r"analysis: 'tolerence' is not one of"),
+    (lambda c: c["analysis"]["difficulty"].update(tolerence=1),
+     r"analysis.difficulty: 'tolerence' is not one of"),
     (lambda c: c["studies"]["gaussian"]["recipe"].update(architecture="resnet19"),
      r"condition 'base', instance 1, recipe.architecture: 'resnet19' is not one of \[.*"
      r"'tiny_resnet'"),

@@ -55,7 +55,7 @@ def workdir(tmp_path_factory) -> Path:
                                         "squeezenet1_1": {}}},
         },
         "train": {"workers": 0},
-        "analysis": {"tolerance": 0, "bootstrap": {"resamples": 50}},
+        "analysis": {"difficulty": {"shares_all_but": 0}, "bootstrap": {"resamples": 50}},
     }
     (path / "config.yaml").write_text(yaml.safe_dump(config))
     targets = [f"results/{study}/{out}" for study in ("cifar", "imagenet")

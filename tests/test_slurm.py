@@ -126,7 +126,7 @@ def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     config["studies"] = {"tiny": study}
     study["conditions"] = {name: study["conditions"][name] for name in ("base", "learning_rate")}
     study.pop("label_errors", None)  # no cleanlab features: training and core analyses only
-    config["analysis"]["tolerance"] = 0  # two histogram runs
+    config["analysis"]["difficulty"] = {"shares_all_but": 0}  # two histogram runs
     runs = ["base-1", "learning_rate-1", "learning_rate-2"]
     targets = ["results/tiny/summary.txt", *(f"results/tiny/decisions/{r}.parquet" for r in runs)]
     profile = tmp_path / "profile"

@@ -14,11 +14,27 @@ rule collect_decisions:
         "../scripts/collect_decisions.py"
 
 
+rule image_table:
+    input:
+        correct="results/{study}/analysis/correctness.parquet",
+    output:
+        "results/{study}/analysis/images.parquet",
+    log:
+        "logs/{study}/image_table.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        runs=histogram_runs,
+        tolerance=config["analysis"]["difficulty"]["tolerance"],
+    script:
+        "../scripts/image_table.py"
+
+
 rule difficulty:
     input:
         unpack(image_flags),
         runs="results/{study}/analysis/runs.parquet",
-        correct="results/{study}/analysis/correctness.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         histogram="results/{study}/analysis/histogram.parquet",
         shares="results/{study}/analysis/shares.parquet",
@@ -28,7 +44,7 @@ rule difficulty:
         "../../envs/analysis.yaml"
     params:
         histogram_runs=histogram_runs,
-        tolerance=config["analysis"]["tolerance"],
+        shares_all_but=config["analysis"]["difficulty"]["shares_all_but"],
         flag_column=flag_column,
     script:
         "../scripts/difficulty.py"
@@ -38,6 +54,7 @@ rule kappa:
     input:
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         pairs="results/{study}/analysis/kappa_pairs.parquet",
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
@@ -51,7 +68,6 @@ rule kappa:
         base_condition=lambda wc: STUDIES[wc.study].base_condition,
         within_conditions=within_conditions,
         histogram_runs=histogram_runs,
-        in_between_tolerance=config["analysis"]["in_between_tolerance"],
         bootstrap=config["analysis"]["bootstrap"],
     script:
         "../scripts/kappa.py"
@@ -60,6 +76,7 @@ rule kappa:
 rule epoch_dynamics:
     input:
         unpack(histogram_decision_tables),
+        images="results/{study}/analysis/images.parquet",
     output:
         changes="results/{study}/analysis/decision_changes.parquet",
         share_right="results/{study}/analysis/share_right_over_epochs.parquet",
@@ -76,7 +93,7 @@ rule epoch_dynamics:
 
 rule balanced_subset:
     input:
-        "results/{study}/analysis/atlas.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         "results/{study}/analysis/balanced_subset.parquet",
     log:

@@ -3,9 +3,16 @@
 # in each study's responses folder (config experiment.responses).
 
 
+def pair_tolerance():
+    """The tolerance of the pairs' trivial and impossible images: experiment.tolerance,
+    or (null) the image table's, analysis.difficulty.tolerance."""
+    own = config["experiment"]["tolerance"]
+    return config["analysis"]["difficulty"]["tolerance"] if own is None else own
+
+
 rule experiment_pairs:
     input:
-        atlas="results/{study}/analysis/atlas.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         pairs="results/{study}/experiment/pairs.csv",
     log:
@@ -43,7 +50,9 @@ rule experiment_page:
     params:
         display_size=config["experiment"]["display_size"],
         selection={
-            key: config["experiment"][key] for key in ("pairs", "seed", "tolerance")
+            "pairs": config["experiment"]["pairs"],
+            "seed": config["experiment"]["seed"],
+            "tolerance": pair_tolerance(),
         },
         figure_pairs=config["experiment"]["figure_pairs"],
         dpi=config["figures"]["dpi"],
