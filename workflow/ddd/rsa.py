@@ -65,7 +65,9 @@ def constant_patterns(activations: np.ndarray) -> int:
 def average_ranks(values: np.ndarray) -> np.ndarray:
     """1-based float64 ranks, ties sharing their mean rank (scipy's rankdata 'average'),
     in chunks: a value's tied run spans searchsorted left..right in the sorted values, so
-    temporary memory stays at the sort order and the sorted copy."""
+    temporary memory stays at the sort order and the sorted copy. scipy.stats.rankdata
+    gives the same ranks with about twice the peak (52 against 24 bytes per entry; at
+    2,000 images and 2 runs benchmarks/rsa_memory.py peaks at 126 against 78 MiB)."""
     v = np.asarray(values)
     order = np.argsort(v, kind="stable")
     sorted_values = v[order]
