@@ -160,6 +160,7 @@ esac
 """
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("flag", [["--sdm", "conda"], ["--use-conda"]], ids=" ".join)
 def test_dry_run_with_conda_resolves_every_env(tmp_path, flag):
     bin_dir = tmp_path / "bin"

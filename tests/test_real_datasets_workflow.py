@@ -21,7 +21,8 @@ from ddd.datasets import imagenet
 from tests import fakes
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
+pytestmark = [pytest.mark.workflow,
+              pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")]
 RECIPE = {"architecture": "tiny_resnet", "epochs": 1, "batch_size": 50, "lr": 0.05,
           "weight_decay": 5.0e-4}
 

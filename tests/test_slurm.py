@@ -44,6 +44,7 @@ def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset
     assert set(PROFILE["groups"].values()) == {"analysis"}
 
 
+@pytest.mark.workflow
 def test_dry_run_through_the_profile_gives_training_its_gpu_resources(tmp_path):
     (tmp_path / "known_label_errors.txt").write_text("\n".join(map(str, KNOWN_LABEL_ERRORS)))
     out = snakemake(tmp_path, TINY, "--profile", str(ROOT / "profiles/slurm"), "--dry-run")
@@ -120,6 +121,7 @@ def slurm_jobs(job_ids: list[str]) -> pd.DataFrame:
 
 
 @needs_slurm
+@pytest.mark.workflow
 def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     config = copy.deepcopy(TINY)
     study = config["studies"]["tiny"]
