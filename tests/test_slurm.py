@@ -17,14 +17,14 @@ import pytest
 import yaml
 
 from ddd import decisions
-from tests.test_envs import rule_blocks
+from tests.rules import workflow_rules
 from tests.test_workflow import KNOWN_LABEL_ERRORS, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
-RULES = rule_blocks()
-GPU_RULES = sorted(name for name, block in RULES.items() if re.search(r"^\s+gpu=1,", block, re.M))
+RULES = workflow_rules()
+GPU_RULES = sorted(name for name, rule in RULES.items() if rule.gpu)
 
 
 def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset():

@@ -7,7 +7,7 @@ rule collect_decisions:
     log:
         "logs/{study}/collect_decisions.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         runs=lambda wc: STUDIES[wc.study].run_ids,
     script:
@@ -22,7 +22,7 @@ rule image_table:
     log:
         "logs/{study}/image_table.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         runs=histogram_runs,
         tolerance=config["analysis"]["difficulty"]["tolerance"],
@@ -41,7 +41,7 @@ rule difficulty:
     log:
         "logs/{study}/difficulty.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         histogram_runs=histogram_runs,
         shares_all_but=config["analysis"]["difficulty"]["shares_all_but"],
@@ -63,7 +63,7 @@ rule kappa:
     log:
         "logs/{study}/kappa.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         base_condition=lambda wc: STUDIES[wc.study].base_condition,
         within_conditions=within_conditions,
@@ -84,7 +84,7 @@ rule epoch_dynamics:
     log:
         "logs/{study}/epoch_dynamics.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         runs=histogram_runs,
     script:
@@ -99,7 +99,7 @@ rule balanced_subset:
     log:
         "logs/{study}/balanced_subset.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         per_bin=config["analysis"]["balanced_subset"]["per_bin"],
         seed=config["analysis"]["balanced_subset"]["seed"],
@@ -123,7 +123,7 @@ rule class_accuracy:
     log:
         "logs/{study}/class_accuracy.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         base_run=base_run,
         classes=config["analysis"]["class_table"]["classes"],
@@ -145,7 +145,7 @@ rule summary:
     log:
         "logs/{study}/summary.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         flag_label=flag_label,
     script:

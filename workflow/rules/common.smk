@@ -1,15 +1,12 @@
-import os
 import sys
 from pathlib import Path
 
-# The workflow's own package comes first, in this process and in every job: Snakemake
-# appends its search path after site-packages, so an installed copy of ddd (an editable
-# install of another checkout) would otherwise win in the scripts.
+# The workflow's own package, ahead of any installed copy, here and in every job.
 PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [PACKAGE_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-)
+import ddd
+
+ddd.jobs_import_from(PACKAGE_DIR)
 
 import pandas as pd
 
@@ -21,9 +18,12 @@ PLAN = plan.load(
 STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
 MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
 TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs
-TRAIN_ENV = "../../envs/train.yaml"  # rules that run models (GPU jobs)
+# What every job of a kind shares: the conda env of rules that run models (GPU jobs) and
+# of the analyses, and a GPU job's threads and resources.
+TRAIN_ENV = "../../envs/train.yaml"
 ANALYSIS_ENV = "../../envs/analysis.yaml"
 GPU_THREADS = config["train"]["threads"]
+GPU_JOB = {"gpu": 1}
 FIGURES = [
     "fig02_kappa_vs_base",
     "fig03_histogram",
@@ -235,3 +235,33 @@ def scored_studies(wildcards):
             f"(results/<study>/experiment/index.html) and put the downloaded files there"
         )
     return [f"results/{name}/experiment/scores/summary.txt" for name in studies]
+
+
+def pair_tolerance():
+    """The tolerance of the pairs' trivial and impossible images: experiment.tolerance,
+    or (null) the image table's, analysis.difficulty.tolerance."""
+    own = config["experiment"]["tolerance"]
+    return config["analysis"]["difficulty"]["tolerance"] if own is None else own
+
+
+def references_of(kind):
+    return {r.name for s in STUDIES.values() for r in s.references if r.kind == kind}
+
+
+def reference_paths(study):
+    """Reference name -> its decision table, for a study."""
+    return {
+        r.name: f"results/{study}/references/{r.name}.parquet"
+        for r in STUDIES[study].references
+    }
+
+
+def reference_tables(wildcards):
+    return reference_paths(wildcards.study)
+
+
+def vs_reference_table(wildcards):
+    """The runs against the study's references (none without references)."""
+    if not STUDIES[wildcards.study].references:
+        return {}
+    return {"vs_reference": f"results/{wildcards.study}/analysis/vs_reference.parquet"}

@@ -3,13 +3,6 @@
 # in each study's responses folder (config experiment.responses).
 
 
-def pair_tolerance():
-    """The tolerance of the pairs' trivial and impossible images: experiment.tolerance,
-    or (null) the image table's, analysis.difficulty.tolerance."""
-    own = config["experiment"]["tolerance"]
-    return config["analysis"]["difficulty"]["tolerance"] if own is None else own
-
-
 rule experiment_pairs:
     input:
         images="results/{study}/analysis/images.parquet",
@@ -18,7 +11,7 @@ rule experiment_pairs:
     log:
         "logs/{study}/experiment/pairs.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         pairs=config["experiment"]["pairs"],
         seed=config["experiment"]["seed"],
@@ -46,7 +39,7 @@ rule experiment_page:
     log:
         "logs/{study}/experiment/page.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         display_size=config["experiment"]["display_size"],
         selection={
@@ -74,7 +67,7 @@ rule experiment_scores:
     log:
         "logs/{study}/experiment/scores.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:

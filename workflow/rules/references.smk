@@ -2,29 +2,6 @@
 # study; every run is measured against each of them.
 
 
-def references_of(kind):
-    return {r.name for s in STUDIES.values() for r in s.references if r.kind == kind}
-
-
-def reference_paths(study):
-    """Reference name -> its decision table, for a study."""
-    return {
-        r.name: f"results/{study}/references/{r.name}.parquet"
-        for r in STUDIES[study].references
-    }
-
-
-def reference_tables(wildcards):
-    return reference_paths(wildcards.study)
-
-
-def vs_reference_table(wildcards):
-    """The runs against the study's references (none without references)."""
-    if not STUDIES[wildcards.study].references:
-        return {}
-    return {"vs_reference": f"results/{wildcards.study}/analysis/vs_reference.parquet"}
-
-
 rule ideal_observer:
     input:
         data="results/{study}/data/dataset.npz",
@@ -36,7 +13,7 @@ rule ideal_observer:
     wildcard_constraints:
         reference=one_of(references_of("ideal_observer")),
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dataset=dataset_spec,
     script:
@@ -60,7 +37,7 @@ rule vs_reference:
     log:
         "logs/{study}/vs_reference.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         references=lambda wc: [r.name for r in STUDIES[wc.study].references],
         bootstrap=config["analysis"]["bootstrap"],
@@ -83,7 +60,7 @@ rule fig_vs_reference:
     log:
         "logs/{study}/figures/vs_{reference}.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:

@@ -21,7 +21,7 @@ rule scaling_summary:
     wildcard_constraints:
         study=one_of(STUDIES[name].scaling_of for name in SCALED),
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         references=lambda wc: [r.name for r in STUDIES[wc.study].references],
         dpi=config["figures"]["dpi"],
