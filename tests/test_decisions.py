@@ -101,3 +101,27 @@ def test_a_damaged_page_is_an_error_naming_the_file(tmp_path, rng):
     for epoch in (None, -1):
         with pytest.raises(decisions.DecisionTableError, match="run-1.parquet is damaged"):
             decisions.read(path, epoch=epoch)
+
+
+def test_a_table_of_another_run_study_or_dataset_is_refused(tmp_path):
+    from ddd import correctness
+
+    labels = np.array([0, 1, 2, 3])
+    paths = {}
+    for run, study, sha in [("a-1", "s", "x"), ("b-1", "s", "x"), ("c-1", "t", "x"),
+                            ("d-1", "s", "y")]:
+        table = decisions.from_predictions(np.array([[0, 1, 2, 2]]), labels)
+        paths[run] = tmp_path / f"{run}.parquet"
+        decisions.write(paths[run], table, {"run": run, "study": study, "dataset": "g",
+                                            "condition": run[0], "instance": 1,
+                                            "architecture": "none", "dataset_sha256": sha})
+    runs, _ = correctness.final_epoch({r: paths[r] for r in ("a-1", "b-1")}, "s", "x")
+    assert runs["run"].tolist() == ["a-1", "b-1"]
+    copied = {"a-1": paths["a-1"], "b-1": paths["a-1"]}  # a-1's table in b-1's place
+    cases = [(copied, r"a-1.parquet belongs to another run.*run 'a-1' \(expected 'b-1'\)"),
+             ({"c-1": paths["c-1"]}, r"study 't' \(expected 's'\)"),
+             ({"d-1": paths["d-1"]}, r"dataset_sha256 'y' \(expected 'x'\)")]
+    for tables, message in cases:
+        with pytest.raises(decisions.DecisionTableError, match=message) as err:
+            correctness.final_epoch(tables, "s", "x")
+        assert "snakemake --cores 1 --force" in str(err.value)

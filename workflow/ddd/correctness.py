@@ -15,8 +15,10 @@ class MismatchError(ValueError):
     """Decision tables that do not cover the same images with the same labels."""
 
 
-def final_epoch(paths: Mapping[str, str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each run's final-epoch decisions.
+def final_epoch(paths: Mapping[str, str | os.PathLike], study: str | None = None,
+                dataset_sha256: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each run's final-epoch decisions, each table checked to be its run's, of `study`, on
+    the dataset with this checksum (decisions.check_provenance).
 
     Returns (runs, correct): runs has one row per run (run, condition, instance,
     architecture, epoch, accuracy); correct is wide, indexed by image_id, with the label
@@ -29,6 +31,7 @@ def final_epoch(paths: Mapping[str, str | os.PathLike]) -> tuple[pd.DataFrame, p
     ref_path = ref = None
     for run, path in paths.items():
         meta = decisions.read_metadata(path)
+        decisions.check_provenance(path, meta, run, study, dataset_sha256)
         table = decisions.read(path, epoch=-1)
         if ref is None:
             ref_path, ref = path, table

@@ -96,6 +96,26 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(raw[METADATA_KEY])
 
 
+def check_provenance(path: str | os.PathLike, metadata: dict[str, Any], run: str | None,
+                     study: str | None = None, dataset_sha256: str | None = None) -> None:
+    """The table at `path` must be run `run`'s, of `study`, made on the dataset with this
+    checksum (None: not checked): a table copied over another run's file, or left from
+    another study or dataset, is an error that names the file and the command that
+    rebuilds it."""
+    found = {"run": metadata.get("run"), "study": metadata.get("study"),
+             "dataset_sha256": metadata.get("dataset_sha256")}
+    wanted = {"run": run, "study": study, "dataset_sha256": dataset_sha256}
+    wrong = [key for key, value in wanted.items()
+             if value is not None and found[key] is not None and found[key] != value]
+    wrong += [key for key in ("run", "study") if wanted[key] is not None and found[key] is None]
+    if wrong:
+        details = ", ".join(f"{key} {found[key]!r} (expected {wanted[key]!r})" for key in wrong)
+        raise DecisionTableError(
+            f"{path} belongs to another run, study or dataset: its metadata names {details}; "
+            f"it was copied, moved or made before the dataset changed. Rebuild it: "
+            f"snakemake --cores 1 --force {path}")
+
+
 def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
     """Read and validate a decision table; `epoch=-1` keeps only the run's final epoch.
 

@@ -9,11 +9,16 @@ conditions).
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from ddd import analysis, decisions
+from ddd import analysis, correctness, decisions
 from ddd.consistency import check_binary
+
+log = logging.getLogger(__name__)
 
 
 def vs_reference(correct: np.ndarray, run_ids: list[str], reference: np.ndarray, name: str,
@@ -64,9 +69,13 @@ def class_accuracy(correct: np.ndarray, run_ids: list[str], reference: np.ndarra
     })
 
 
-def load(path: str, image_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """A reference's final-epoch correctness on the study's images, in their order; other
-    images or other labels are an error naming the file."""
+def load(path: str, image_ids: np.ndarray, labels: np.ndarray, study: str | None = None,
+         dataset_sha256: str | None = None) -> np.ndarray:
+    """A reference's final-epoch correctness on the study's images, in their order; a table
+    of another study or dataset (decisions.check_provenance), other images or other labels
+    are an error naming the file."""
+    decisions.check_provenance(path, decisions.read_metadata(path), None, study,
+                               dataset_sha256)
     table = decisions.read(path, epoch=-1)
     if not np.array_equal(table["image_id"].to_numpy(), np.asarray(image_ids)):
         raise ValueError(f"{path} decides on other images than the study's runs "
@@ -76,3 +85,24 @@ def load(path: str, image_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
         raise ValueError(f"{path} disagrees with the study's runs on image labels; was it "
                          f"made on another dataset? Rebuild it (snakemake {path})")
     return table["correct"].to_numpy(dtype=bool)
+
+
+def study_tables(runs_path: str, correct_path: str, reference_paths: dict[str, str],
+                 study: str, dataset_sha256: str, bootstrap: dict[str, Any]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A study's runs (runs.parquet, correctness.parquet) against each of its references:
+    per run and reference (vs_reference), and per class (class_accuracy)."""
+    runs = pd.read_parquet(runs_path)["run"].tolist()
+    correct = pd.read_parquet(correct_path)
+    matrix = correctness.matrix(correct, runs)
+    labels = correct["label"].to_numpy()
+    per_run, per_class = [], []
+    for name, path in reference_paths.items():
+        reference = load(path, correct.index.to_numpy(), labels, study, dataset_sha256)
+        per_run.append(vs_reference(matrix, runs, reference, name, bootstrap["resamples"],
+                                    bootstrap["seed"], bootstrap["level"]))
+        per_class.append(class_accuracy(matrix, runs, reference, name, labels)
+                         .assign(reference=name))
+        log.info("%s: accuracy %.3f, mean kappa of the runs with it %.3f", name,
+                 reference.mean(), per_run[-1]["kappa"].mean())
+    return pd.concat(per_run, ignore_index=True), pd.concat(per_class, ignore_index=True)

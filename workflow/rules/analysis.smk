@@ -1,6 +1,7 @@
 rule collect_decisions:
     input:
         unpack(decision_tables),
+        manifest="results/{study}/data/manifest.json",
     output:
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",

@@ -25,6 +25,7 @@ rule vs_reference:
         unpack(reference_tables),
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
+        manifest="results/{study}/data/manifest.json",
     output:
         runs="results/{study}/analysis/vs_reference.parquet",
         classes="results/{study}/analysis/class_accuracy_vs_reference.parquet",

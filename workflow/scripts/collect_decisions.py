@@ -2,12 +2,15 @@
 
 from ddd import correctness
 from ddd.atomic import atomic_path
+from ddd.datasets.arrays import read_manifest
 from ddd.logs import to_file
 
 smk = snakemake
 
 with to_file(smk.log[0]) as log:
-    runs, correct = correctness.final_epoch({run: smk.input[run] for run in smk.params.runs})
+    runs, correct = correctness.final_epoch(
+        {run: smk.input[run] for run in smk.params.runs}, smk.wildcards.study,
+        read_manifest(smk.input.manifest)["sha256"])
     for path, frame in ((smk.output.runs, runs), (smk.output.correct, correct)):
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp)
