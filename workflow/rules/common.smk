@@ -11,26 +11,10 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import pandas as pd
 
 from ddd import analysis
+from ddd.plots import registry as plots
 from ddd.study import build_study
 
 STUDIES = {name: build_study(name, spec) for name, spec in config["studies"].items()}
-FIGURES = [
-    "fig02_kappa_vs_base",
-    "fig03_histogram",
-    "fig06_class_accuracy",
-    "fig07_accuracy",
-    "fig10_kappa_matrix",
-    "fig16_kappa_in_between",
-]
-# Decisions over training epochs: studies without pretrained models only.
-EPOCH_FIGURES = [
-    "fig04_base_over_epochs",
-    "fig05_runs_over_epochs",
-    "fig11_decision_changes",
-]
-# RSA of trained runs' activations (features of pretrained models are not captured yet).
-RSA_FIGURES = ["fig17_rsa_vs_base", "fig17_rsa_matrix"]
-GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
 
 def _check_recipes():
@@ -232,27 +216,16 @@ def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
     for name, study in STUDIES.items():
-        figures = (
-            FIGURES
-            + (EPOCH_FIGURES if not study.inferred else [])
-            + (RSA_FIGURES if not study.inferred else [])
-            + (GAUSSIAN_FIGURES if study.dataset["kind"] == "gaussian" else [])
-        )
         targets += [
             f"results/{name}/summary.txt",
             f"results/{name}/tables/b8_easiest_hardest_classes.csv",
             f"results/{name}/analysis/balanced_subset.parquet",
         ]
-        targets += [
-            f"results/{name}/figures/{fig}.{ext}"
-            for fig in figures
-            for ext in ("png", "pdf")
-        ]
+        targets += plots.study_targets(
+            name, pretrained=bool(study.inferred), dataset=study.dataset["kind"]
+        )
     if len(STUDIES) > 1:
-        targets += [
-            f"results/figures/fig13_kappa_vs_base_datasets.{ext}"
-            for ext in ("png", "pdf")
-        ]
+        targets += plots.shared_targets()
     return targets
 
 
