@@ -30,9 +30,10 @@ EXTENSIONS = ("png", "pdf")
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure. Input templates may hold `{study}` and any name in `plan`; `config` maps
-    a setting to its dotted config key; `plan` names values the workflow resolves for the
-    study (e.g. base_run, flag_label). `draw(inputs, study, **settings)` returns the figure."""
+    """One figure, drawn by rule `rule` (default: `name`). Input templates may hold `{study}`
+    and names of study-plan values (`{base_run}`); `config` maps a setting to its dotted
+    config key; `plan` names values of the study plan the workflow resolves for the study
+    (base_run, flag_label). `draw(inputs, study, **settings)` returns the figure."""
 
     name: str
     draw: Draw
@@ -41,6 +42,10 @@ class Figure:
     config: dict[str, str] = field(default_factory=dict)
     plan: tuple[str, ...] = ()
     rule: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.rule:
+            object.__setattr__(self, "rule", self.name)
 
     def input_paths(self, studies: list[str], value: Callable[[str], Any]) -> dict[str, Any]:
         """Input paths: templates filled in for one study (a list over `studies` for scope
@@ -103,7 +108,7 @@ def figure(name: str, inputs: dict[str, str], scope: Scope = "study",
         if name in _REGISTRY:
             raise ValueError(f"figure {name!r} is registered twice; give one of them "
                              f"another name")
-        _REGISTRY[name] = Figure(name, draw, inputs, scope, config or {}, plan, rule or name)
+        _REGISTRY[name] = Figure(name, draw, inputs, scope, config or {}, plan, rule)
         return draw
     return register
 
@@ -152,7 +157,8 @@ def _sources(fn: FunctionType, seen: set[FunctionType], package: str) -> Iterato
         for name in code.co_names:
             target: Any = fn.__globals__.get(name)
             found = ([getattr(target, n, None) for n in code.co_names]
-                     if isinstance(target, ModuleType) else [target])
+                     if isinstance(target, ModuleType)
+                     and target.__name__.split(".")[0] == package else [target])
             for obj in found:
                 if inspect.isfunction(obj) and obj.__module__.split(".")[0] == package:
                     yield from _sources(obj, seen, package)
