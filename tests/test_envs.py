@@ -12,12 +12,14 @@ import importlib.metadata
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from ddd.plots import registry
 from tests.test_workflow import KNOWN_LABEL_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +33,10 @@ def rule_blocks() -> dict[str, str]:
     for path in RULES:
         parts = re.split(r"^rule (\w+):\n", path.read_text(), flags=re.M)
         blocks.update(dict(zip(parts[1::2], parts[2::2], strict=True)))
+    # figures.smk makes one rule per registered figure from one template in a loop
+    template = (ROOT / "workflow/rules/figures.smk").read_text().split("\n    rule:\n")[1]
+    figure_block = textwrap.indent(textwrap.dedent(template), "    ")
+    blocks.update(dict.fromkeys((f.rule for f in registry.figures().values()), figure_block))
     return blocks
 
 
