@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import linecache
+import sys
+from pathlib import Path
+
 import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from ddd.plots import base, classes, difficulty, epochs, kappa
+from ddd import confusion
+from ddd.plots import base, classes, difficulty, epochs, kappa, registry
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = registry.figures()
 
 CONDITIONS = ["base", "lr", "lr", "arch"]
 RUNS = ["base-1", "lr-1", "lr-2", "arch-1"]
@@ -100,3 +111,87 @@ def test_kl_vs_accuracy_leaves_out_the_first_classes(tmp_path, skip):
     fig = classes.kl_vs_accuracy(kl, np.linspace(1, 0, 9), skip, "t")
     assert len(fig.axes[2].collections[0].get_offsets()) == 9 - skip
     saved(fig, tmp_path)
+
+
+def test_registry_lists_every_figure_once_with_its_caption():
+    report = ROOT / "workflow/report"
+    # Fig 12 is drawn with the experiment page, from the same stimuli.
+    captioned = {p.stem for p in report.glob("fig*.rst")} - {"fig12_experiment_pairs"}
+    assert set(FIGURES) == captioned | set(confusion.FIGURES)
+    assert [f.name for f in FIGURES.values() if f.scope == "confusion"] == list(confusion.FIGURES)
+    rules = [f.rule for f in FIGURES.values()]
+    assert len(set(rules)) == len(rules)
+    for fig in FIGURES.values():
+        assert (ROOT / "workflow/rules" / fig.caption).resolve().is_file(), fig.name
+        assert registry.by_rule(fig.rule) is fig
+
+
+def test_a_name_registered_twice_is_an_error():
+    with pytest.raises(ValueError, match="'fig03_histogram' is registered twice"):
+        registry.figure("fig03_histogram", {})(lambda inputs, study: None)
+
+
+def test_every_setting_is_in_the_config_and_in_the_drawing_functions_signature():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for fig in FIGURES.values():
+        for key in fig.config.values():
+            value = config
+            for part in key.split("."):
+                value = value[part]
+        arguments = list(inspect.signature(fig.draw).parameters)
+        assert arguments == ["inputs", "study", *fig.config, *fig.plan], fig.name
+
+
+def test_targets_follow_each_figures_scope():
+    def names(paths):
+        return {Path(p).stem for p in paths}
+
+    trained = registry.study_targets("s", pretrained=False, dataset="gaussian")
+    assert all(p.startswith("results/s/figures/") for p in trained)
+    assert len(trained) == 2 * len(names(trained))  # PNG and PDF
+    assert names(trained) == {f.name for f in FIGURES.values()
+                              if f.scope not in ("studies", "confusion")}
+    pretrained = registry.study_targets("s", pretrained=True, dataset="imagenet")
+    assert names(pretrained) == {f.name for f in FIGURES.values() if f.scope == "study"}
+    assert registry.shared_targets() == ["results/figures/fig13_kappa_vs_base_datasets.png",
+                                         "results/figures/fig13_kappa_vs_base_datasets.pdf"]
+
+
+def test_input_paths_fill_in_the_study_and_plan_values():
+    plan = {"base_run": "base-1"}.__getitem__
+    assert FIGURES["fig04_base_over_epochs"].input_paths(["s"], plan) == {
+        "table": "results/s/decisions/base-1.parquet"}
+    assert FIGURES["fig13_kappa_vs_base_datasets"].input_paths(["a", "b"], plan) == {
+        "tables": ["results/a/analysis/kappa_vs_base.parquet",
+                   "results/b/analysis/kappa_vs_base.parquet"]}
+    confused = FIGURES["confusion_effects"]
+    assert confused.output("pdf") == "results/{study}/confusion/figures/confusion_effects.pdf"
+    assert confused.subcategory == "class confusion"
+
+
+def test_code_digest_changes_only_for_the_figure_whose_drawing_code_changed(tmp_path,
+                                                                           monkeypatch):
+    package = tmp_path / "digestpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    helpers = package / "helpers.py"
+    helpers.write_text("def a():\n    return 1\n\n\ndef b():\n    return 2\n")
+    (package / "figs.py").write_text(
+        "from digestpkg import helpers\n\n\ndef fa(inputs, study):\n    return helpers.a()\n"
+        "\n\ndef fb(inputs, study):\n    return [helpers.b() for _ in inputs]\n")
+    monkeypatch.syspath_prepend(tmp_path)
+
+    def digests():
+        for name in [m for m in sys.modules if m.startswith("digestpkg")]:
+            del sys.modules[name]
+        linecache.checkcache()
+        figs = importlib.import_module("digestpkg.figs")
+        return [registry.Figure(n, getattr(figs, n), {}).digest() for n in ("fa", "fb")]
+
+    before = digests()
+    assert before == digests()  # stable across imports
+    helpers.write_text(helpers.read_text().replace("return 1", "return 10"))
+    after = digests()
+    assert after[0] != before[0] and after[1] == before[1]
+    helpers.write_text(helpers.read_text().replace("return 2", "return 20"))
+    assert digests()[1] != after[1]  # reached from inside a comprehension too

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,28 +17,29 @@ import pytest
 import yaml
 
 from ddd import decisions, features
+from ddd.plots import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
-FIGURES = ["fig02_kappa_vs_base", "fig03_histogram", "fig04_base_over_epochs",
-           "fig05_runs_over_epochs", "fig06_class_accuracy", "fig07_accuracy",
-           "fig10_kappa_matrix", "fig11_decision_changes", "fig16_kappa_in_between",
-           "fig18_kl_vs_accuracy", "fig17_rsa_vs_base", "fig17_rsa_matrix"]
+FIGURES = [name for name, fig in registry.figures().items()  # drawn for every tiny study
+           if fig.applies(pretrained=False, dataset="gaussian")]
 KNOWN_LABEL_ERRORS = [3, 50, 120]  # tiny_b's file of known label errors (image ids)
 pytestmark = pytest.mark.workflow  # every test here runs Snakemake
 
 
-def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, config: dict, *args: str,
+              root: Path = ROOT) -> subprocess.CompletedProcess:
     path = workdir / "config_under_test.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile"),
            "--directory", str(workdir), "--configfile", str(path), "--cores", "2", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
 
-def planned(workdir: Path, config: dict) -> tuple[dict[str, int], list[str]]:
-    """Jobs a dry run would execute: counts per rule, and the runs it would train."""
-    out = snakemake(workdir, config, "--dry-run")
+def planned(workdir: Path, config: dict, root: Path = ROOT) -> tuple[dict[str, int], list[str]]:
+    """Jobs a dry run would execute (of the workflow in `root`): counts per rule, and the
+    runs it would train."""
+    out = snakemake(workdir, config, "--dry-run", root=root)
     assert out.returncode == 0, out.stderr
     text = out.stdout + out.stderr
     if "Nothing to be done" in text:
@@ -98,7 +100,8 @@ def test_every_figure_is_built_as_png_and_pdf(workdir, fig):
 
 
 def test_studies_side_by_side(workdir):
-    check_figure(workdir / "results/figures/fig13_kappa_vs_base_datasets.png")
+    for png in (path for path in registry.shared_targets() if path.endswith(".png")):
+        check_figure(workdir / png)
 
 
 def test_statistics_atlas_subset_and_class_table(workdir):
@@ -202,6 +205,18 @@ def test_figure_setting_reruns_only_that_figure(workdir):
     counts, trained = planned(workdir, config)
     assert counts == {"fig03_histogram": 2, "all": 1}
     assert trained == []
+
+
+def test_figure_code_change_reruns_only_that_figure(workdir, tmp_path):
+    """A copy of the workflow (times kept) whose Fig 10 drawing function differs."""
+    for folder in ("workflow", "envs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "Snakefile", tmp_path / "Snakefile")
+    code = tmp_path / "workflow/ddd/plots/kappa.py"
+    code.write_text(code.read_text().replace("size = 0.45 * len(matrix) + 2.5",
+                                             "size = 0.45 * len(matrix) + 2.6"))
+    assert planned(workdir, TINY, root=tmp_path) == ({"fig10_kappa_matrix": 2, "all": 1}, [])
 
 
 def test_loader_workers_rerun_nothing_for_in_memory_data(workdir):

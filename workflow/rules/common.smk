@@ -11,6 +11,7 @@ ddd.jobs_import_from(PACKAGE_DIR)
 import pandas as pd
 
 from ddd import analysis, plan
+from ddd.plots import registry as plots
 
 PLAN = plan.load(
     config
@@ -24,23 +25,6 @@ TRAIN_ENV = "../../envs/train.yaml"
 ANALYSIS_ENV = "../../envs/analysis.yaml"
 GPU_THREADS = config["train"]["threads"]
 GPU_JOB = {"gpu": 1}
-FIGURES = [
-    "fig02_kappa_vs_base",
-    "fig03_histogram",
-    "fig06_class_accuracy",
-    "fig07_accuracy",
-    "fig10_kappa_matrix",
-    "fig16_kappa_in_between",
-]
-# Decisions over training epochs: studies without pretrained models only.
-EPOCH_FIGURES = [
-    "fig04_base_over_epochs",
-    "fig05_runs_over_epochs",
-    "fig11_decision_changes",
-]
-# RSA of trained runs' activations (features of pretrained models are not captured yet).
-RSA_FIGURES = ["fig17_rsa_vs_base", "fig17_rsa_matrix"]
-GAUSSIAN_FIGURES = ["fig18_kl_vs_accuracy"]
 
 
 def one_of(names):
@@ -152,12 +136,6 @@ def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
     for name, study in MAIN_STUDIES.items():
-        figures = (
-            FIGURES
-            + (EPOCH_FIGURES if not study.inferred else [])
-            + (RSA_FIGURES if not study.inferred else [])
-            + (GAUSSIAN_FIGURES if study.kind == "gaussian" else [])
-        )
         if study.references:
             targets.append(f"results/{name}/tables/vs_reference.csv")
             targets += [
@@ -170,16 +148,11 @@ def all_targets():
             f"results/{name}/tables/b8_easiest_hardest_classes.csv",
             f"results/{name}/analysis/balanced_subset.parquet",
         ]
-        targets += [
-            f"results/{name}/figures/{fig}.{ext}"
-            for fig in figures
-            for ext in ("png", "pdf")
-        ]
+        targets += plots.study_targets(
+            name, pretrained=bool(study.inferred), dataset=study.kind
+        )
     if len(MAIN_STUDIES) > 1:
-        targets += [
-            f"results/figures/fig13_kappa_vs_base_datasets.{ext}"
-            for ext in ("png", "pdf")
-        ]
+        targets += plots.shared_targets()
     return targets
 
 
@@ -265,3 +238,40 @@ def vs_reference_table(wildcards):
     if not STUDIES[wildcards.study].references:
         return {}
     return {"vs_reference": f"results/{wildcards.study}/analysis/vs_reference.parquet"}
+
+
+# Values of the study plan that figures name in their inputs or settings.
+FIGURE_PLAN = {
+    "base_run": base_run,
+    "flag_label": flag_label,
+    "studies": lambda wildcards: list(MAIN_STUDIES),
+    "both_ways": lambda wildcards: CONFUSION[wildcards.study].both_ways,
+    "correction": lambda wildcards: CONFUSION[wildcards.study].correction,
+}
+FIGURE_STUDIES = {"confusion": one_of(PLAN.confusion_studies)}
+
+
+def config_value(key):
+    """The config value at a dotted key (figures.histogram.title)."""
+    value = config
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+def figure_inputs(figure):
+    def inputs(wildcards):
+        studies = list(MAIN_STUDIES) if figure.scope == "studies" else [wildcards.study]
+        return figure.input_paths(studies, lambda name: FIGURE_PLAN[name](wildcards))
+
+    return inputs
+
+
+def figure_params(figure):
+    """dpi, the digest of the drawing code, and the figure's own settings only."""
+    return {
+        "dpi": config["figures"]["dpi"],
+        "code": figure.digest(),
+        **{name: config_value(key) for name, key in figure.config.items()},
+        **{name: FIGURE_PLAN[name] for name in figure.plan},
+    }
