@@ -151,6 +151,9 @@ def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
     for name, study in STUDIES.items():
+        if study.given:
+            targets += given_targets(study)  # workflow/rules/given.smk
+            continue
         figures = (
             FIGURES
             + (EPOCH_FIGURES if not study.inferred else [])
@@ -183,16 +186,18 @@ def print_summaries():
 
 
 def experiment_targets():
-    """Page, manifest, stimuli and Fig 12 of every study (none with experiment.pairs 0)."""
+    """Page, manifest, stimuli and Fig 12 of every study with images (none with
+    experiment.pairs 0; none for given decisions, which have no pixels)."""
     if config["experiment"]["pairs"] == 0:
         return []
+    names = [name for name, study in STUDIES.items() if not study.given]
     return [
         f"results/{name}/experiment/{file}"
-        for name in STUDIES
+        for name in names
         for file in ("index.html", "manifest.json", "stimuli")
     ] + [
         f"results/{name}/figures/fig12_experiment_pairs.{ext}"
-        for name in STUDIES
+        for name in names
         for ext in ("png", "pdf")
     ]
 
