@@ -88,12 +88,12 @@ def given_config(files: dict[str, str]) -> dict:
                 "base_condition": "human",
             },
             "matrix": {
-                "given": {"matrix": "correct.npy", "conditions": {"model": ["m0", "m1", "m2",
-                                                                            "m3", "m4"]}},
+                "given": {"matrix": "correct.npy",
+                          "conditions": {"model": ["m0", "m1", "m2"], "other": ["m3", "m4"]}},
                 "base_condition": "model",
             },
         },
-        "analysis": {"bootstrap": BOOTSTRAP},
+        "analysis": {"bootstrap": BOOTSTRAP, "histogram_runs": "all"},
         "experiment": {"pairs": 2},
     }
 
@@ -122,6 +122,15 @@ def test_given_runs_resolve_to_conditions_and_instances(tmp_path, rng):
     assert study.given_runs == study.run_ids
     assert study.given.labels and not study.given.epochs
     assert study.run("net-2").given.name == "net_b"
+
+
+def test_too_few_histogram_runs_are_refused(tmp_path, rng):
+    files = write_tables(tmp_path, rng, n_images=20)
+    config = {"studies": {"s": {"given": {"runs": [str(tmp_path / files["net_a"]),
+                                                   str(tmp_path / files["net_b"])]},
+                                "base_condition": "net_a"}}}
+    with pytest.raises(plan.ConfigError, match="gives the difficulty histogram 2 runs"):
+        plan.load(config)
 
 
 def test_given_run_colliding_with_a_trained_run_is_refused(tmp_path, rng):

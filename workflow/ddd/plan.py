@@ -122,6 +122,16 @@ def load(config: dict[str, Any]) -> Plan:
                     f"config: {sorted(both)} name {kind} in one study and {other} in "
                     f"another; the rules that write decision tables tell their outputs apart "
                     f"by run id: rename the condition, model or given run")
+    selection, tolerance = config["analysis"]["histogram_runs"], config["analysis"]["tolerance"]
+    for name, study in plan.studies.items():
+        n = len({run.condition for run in study.runs}) if selection == "one_per_condition" \
+            else len(study.runs)
+        if n <= 2 * tolerance:
+            raise ConfigError(
+                f"config: studies.{name}: analysis.histogram_runs {selection} gives the "
+                f"difficulty histogram {n} runs, but analysis.tolerance {tolerance} needs "
+                f"more than {2 * tolerance}: add runs or conditions, set histogram_runs to "
+                f"all, or lower the tolerance")
     return plan
 
 
