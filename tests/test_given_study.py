@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,18 +29,21 @@ BOOTSTRAP = {"resamples": 20, "seed": 3, "level": 0.9}
 
 def write_tables(folder: Path, rng: np.random.Generator, n_images: int = 300,
                  classes: int = 10) -> dict[str, str]:
-    """Four runs' decisions written by plain pandas (CSV and Parquet), images of graded
-    difficulty; returns run name -> file name."""
+    """Four runs' decisions over three epochs written by plain pandas (CSV and Parquet),
+    images of graded difficulty; returns run name -> file name."""
     ids = rng.permutation(np.arange(1000, 1000 + 3 * n_images, 3))  # unsorted, not 0..n-1
     labels = rng.integers(0, classes, n_images)
     ease = np.linspace(0.05, 0.95, n_images)
     files = {}
     for name, ext in [("base_model", "csv"), ("net_a", "parquet"), ("net_b", "csv"),
                       ("other", "csv")]:
-        right = rng.random(n_images) < ease
-        wrong = (labels + rng.integers(1, classes, n_images)) % classes
-        table = pd.DataFrame({"image_id": ids, "label": labels,
-                              "prediction": np.where(right, labels, wrong)})
+        epochs = []
+        for epoch in range(3):
+            right = rng.random(n_images) < ease * (epoch + 1) / 3
+            wrong = (labels + rng.integers(1, classes, n_images)) % classes
+            epochs.append(pd.DataFrame({"image_id": ids, "epoch": epoch, "label": labels,
+                                        "prediction": np.where(right, labels, wrong)}))
+        table = pd.concat(epochs[::-1])  # any row order
         path = folder / f"{name}.{ext}"
         table.to_csv(path, index=False) if ext == "csv" else table.to_parquet(path)
         files[name] = path.name
@@ -109,6 +113,8 @@ def given_workdir(tmp_path_factory) -> Path:
     (path / "config.json").write_text(json.dumps(config))
     out = snakemake(path, config)
     assert out.returncode == 0, out.stdout + out.stderr
+    jobs = set(re.findall(r"rule (\w+):", out.stdout + out.stderr))
+    assert "given_decisions" in jobs and not jobs & {"dataset", "train", "infer", "features"}
     return path
 
 
@@ -120,7 +126,7 @@ def test_given_runs_resolve_to_conditions_and_instances(tmp_path, rng):
     assert study.run_ids == ["base_model-1", "net-1", "net-2", "other-1"]
     assert study.trained == study.inferred == []
     assert study.given_runs == study.run_ids
-    assert study.given.labels and not study.given.epochs
+    assert study.given.labels and study.given.epochs
     assert study.run("net-2").given.name == "net_b"
 
 
@@ -161,12 +167,15 @@ def test_given_tables_study_matches_the_command_line(given_workdir):
     manifest = json.loads((results / "data/manifest.json").read_text())
     assert manifest["class_names"][:2] == ["kind 0", "kind 1"]
     assert "image_names" not in manifest  # integer ids kept
-    table = decisions.read(results / "decisions/net-2.parquet")
+    table = decisions.read(results / "decisions/net-2.parquet", epoch=-1)
     assert table["image_id"].is_monotonic_increasing and table["image_id"].min() == 1000
     for fig in ("fig02_kappa_vs_base", "fig03_histogram", "fig06_class_accuracy",
                 "fig07_accuracy", "fig10_kappa_matrix", "fig16_kappa_in_between"):
         assert (results / f"figures/{fig}.png").stat().st_size > 0
-    assert not (results / "figures/fig04_base_over_epochs.png").exists()
+    assert decisions.read(results / "decisions/net-2.parquet")["epoch"].max() == 2
+    for fig in ("fig04_base_over_epochs", "fig05_runs_over_epochs", "fig11_decision_changes"):
+        assert (results / f"figures/{fig}.png").exists()  # epochs given
+    assert not (given_workdir / "results/colour/figures/fig04_base_over_epochs.png").exists()
     assert not (given_workdir / "results/tables/experiment").exists()
     b8 = pd.read_csv(results / "tables/b8_easiest_hardest_classes.csv")
     assert b8["name"].str.startswith("kind ").all()
