@@ -226,3 +226,26 @@ def test_given_files_are_never_rebuilt_and_the_report_builds(given_workdir):
     out = snakemake(given_workdir, config, "--report", "report.zip")
     assert out.returncode == 0, out.stdout + out.stderr
     assert (given_workdir / "report.zip").stat().st_size > 0
+
+
+def test_mvh_folder_with_several_levels_needs_a_condition(tmp_path, rng):
+    write_mvh(tmp_path / "mvh", rng, per_level=4)
+    config = {"studies": {"s": {"given": {"mvh": str(tmp_path / "mvh")},
+                                "base_condition": "resnet50"}}}
+    with pytest.raises(plan.ConfigError, match=r"levels \['0', '40'\]; choose one"):
+        plan.load(config)
+
+
+def test_correctness_alone_maps_to_label_zero_and_a_wrong_prediction(tmp_path):
+    from ddd import given_study
+
+    manifest = {"labels": False, "splits": {"test": {"images": [3], "classes": None}},
+                "image_names": ["a.png", "b.png", "c.png"]}
+    table = pd.DataFrame({"image_id": ["c.png", "a.png", "b.png"], "epoch": 0,
+                          "correct": [True, False, True]})
+    out = given_study.decision_table(table, manifest, "x.csv").to_pandas()
+    assert out[["image_id", "label", "prediction", "correct"]].values.tolist() == [
+        [0, 0, -1, False], [1, 0, 0, True], [2, 0, 0, True]]
+    with pytest.raises(given_study.given.GivenError, match="x.csv: its images are not"):
+        given_study.decision_table(table.assign(image_id=["a.png", "b.png", "d.png"]),
+                                   manifest, "x.csv")

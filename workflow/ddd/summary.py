@@ -37,7 +37,8 @@ def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
                   reference: pd.DataFrame | None = None, flag_label: str | None = None) -> str:
     """Accuracy, mean kappa vs base (all and in-between images), the kappa image difficulty
     alone predicts (`reference`, from analysis.difficulty_kappa) and the three shares; with
-    image flags (`flag_label`), the share of impossible images that are not flagged."""
+    image flags (`flag_label`), the share of impossible images that are not flagged.
+    n_classes None: not known (given correctness alone), no chance level."""
     acc = runs["accuracy"]
     mean_kappa = vs_base.groupby("subset")["kappa"].mean()  # NaN (undefined) pairs skipped
     by_condition = vs_base.pivot_table(index="condition", columns="subset", values="kappa",
