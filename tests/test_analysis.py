@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import analysis
+from ddd import analysis, difficulty
 
 RUNS = pd.DataFrame({
     "run": ["base-1", "lr-1", "lr-2", "disjoint-1", "disjoint-2"],
@@ -54,3 +54,30 @@ def test_missing_base_run_is_an_error(rng):
     pairs = pairs_for(rng.random((5, 50)) < 0.5)
     with pytest.raises(ValueError, match="no run of the base condition 'baseline'"):
         analysis.kappa_vs_reference(pairs, RUNS, "baseline", [])
+
+
+def test_kappa_tables_take_the_in_between_images_from_the_image_table(rng):
+    correct = rng.random((5, 60)) < np.linspace(0.05, 0.95, 60)
+    wide = pd.DataFrame({"label": np.zeros(60, int), **dict(zip(RUNS["run"], correct,
+                                                                strict=True))},
+                        index=pd.Index(np.arange(60) * 2, name="image_id"))
+    chosen = analysis.histogram_runs(RUNS, "all")
+    boot = {"resamples": 20, "seed": 0, "level": 0.9}
+    for tolerance in (0, 1):
+        images = difficulty.image_table(wide, chosen, tolerance)
+        between = (images["category"] == "in_between").to_numpy()
+        assert 0 < between.sum() < 60
+        tables = analysis.kappa_tables(wide, RUNS, images, chosen, "base", ["disjoint"], boot)
+        pairs = tables["pairs"]
+        assert pairs.groupby("subset")["images"].first().to_dict() == {
+            "all": 60, "in_between": between.sum()}
+        expected = analysis.kappa_pairs(correct[:, between], RUNS["run"].tolist(),
+                                        "in_between", 20, 0, 0.9)
+        pd.testing.assert_frame_equal(
+            pairs[pairs.subset == "in_between"].reset_index(drop=True), expected)
+        assert tables["reference"]["subset"].tolist() == ["all", "in_between"]
+        assert set(tables["vs_base"]["subset"]) == {"all", "in_between"}
+    with pytest.raises(ValueError, match="list other images"):
+        analysis.kappa_tables(wide, RUNS, images.iloc[::-1], chosen, "base", [], boot)
+    with pytest.raises(ValueError, match="2 histogram runs"):
+        analysis.kappa_tables(wide, RUNS, images, chosen[:2], "base", [], boot)

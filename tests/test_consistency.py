@@ -130,7 +130,9 @@ NON_BINARY = [np.array([0, 1, 2, 4]), np.array([0.0, 0.5, 1.0, 1.0]),
 
 @pytest.mark.parametrize("values", NON_BINARY)
 def test_every_kappa_function_refuses_non_binary_correctness(values):
-    from ddd import analysis, statistics
+    import pandas as pd
+
+    from ddd import analysis, difficulty, statistics
 
     ok = np.array([1, 0, 1, 0])
     matrix = np.stack([ok, values])
@@ -138,7 +140,8 @@ def test_every_kappa_function_refuses_non_binary_correctness(values):
              lambda: kappa_matrix(matrix), lambda: statistics.bootstrap_kappa(matrix, 3, 0),
              lambda: analysis.kappa_pairs(matrix, ["a", "b"], "all"),
              lambda: analysis.difficulty_kappa(matrix, "all"),
-             lambda: analysis.difficulty_tables(matrix, 0)]
+             lambda: difficulty.image_table(
+                 pd.DataFrame({"label": 0, "a": ok, "b": values}), ["a", "b"])]
     for call in calls:
         with pytest.raises(ValueError, match="must be true/false or 0/1"):
             call()

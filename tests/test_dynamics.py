@@ -2,7 +2,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import decisions, dynamics
+from ddd import decisions, difficulty, dynamics
+from tests.conftest import write_run
+
+
+def image_table(final: np.ndarray, image_ids: np.ndarray, labels: np.ndarray,
+                tolerance: int = 0) -> pd.DataFrame:
+    """The per-image table of a (runs, images) matrix of final decisions."""
+    runs = [f"r{k}" for k in range(len(final))]
+    wide = pd.DataFrame({"label": labels, **dict(zip(runs, final, strict=True))},
+                        index=pd.Index(image_ids, name="image_id"))
+    return difficulty.image_table(wide, runs, tolerance)
 
 # Rows are images over 5 epochs; transposed to (epochs, images) below.
 HISTORIES = np.array([[0, 1, 1, 1, 1],
@@ -87,8 +97,8 @@ def dichotomous_atlas(tolerance: int = 0) -> pd.DataFrame:
     forgetting[0, 0] = 2
     forgetting[2, 0] = 1
     forgetting[1, 4] = 1
-    return dynamics.atlas(np.arange(10, 16), np.arange(6) % 2, final, learned, forgetting,
-                          tolerance)
+    images = image_table(final, np.arange(10, 16), np.arange(6) % 2, tolerance)
+    return dynamics.atlas(images, final, learned, forgetting)
 
 
 def test_atlas_on_a_dichotomous_table():
@@ -105,22 +115,47 @@ def test_atlas_on_a_dichotomous_table():
     assert atlas["forgetting_runs"].tolist() == [2, 0, 0, 0, 1, 0]
 
 
-def test_atlas_median_over_the_runs_ending_right_and_tolerance():
-    final = np.array([[1, 1], [1, 0], [0, 0]], bool)
-    learned = np.array([[3, 7], [5, -1], [-1, -1]])
-    atlas = dynamics.atlas(np.arange(2), np.zeros(2), final, learned, np.zeros((3, 2), int),
-                           tolerance=1)
-    assert atlas["first_learned_median"].tolist() == [4.0, 7.0]
-    assert atlas["category"].tolist() == ["trivial", "impossible"]
+def test_atlas_median_over_the_runs_ending_right_and_categories_of_the_image_table():
+    final = np.array([[1, 1, 1], [1, 0, 1], [0, 0, 1]], bool)
+    learned = np.array([[3, 7, 0], [5, -1, 0], [-1, -1, 0]])
+    forgetting = np.zeros((3, 3), int)
+    for tolerance, expected in [(0, ["in_between", "in_between", "trivial"]),
+                                (1, ["trivial", "impossible", "trivial"])]:
+        images = image_table(final, np.arange(3), np.zeros(3), tolerance)
+        atlas = dynamics.atlas(images, final, learned, forgetting)
+        assert atlas["first_learned_median"].tolist() == [4.0, 7.0, 0.0]
+        assert atlas["category"].tolist() == expected == images["category"].tolist()
     with pytest.raises(ValueError, match="-1 exactly where a run ends wrong"):
-        dynamics.atlas(np.arange(2), np.zeros(2), final, np.zeros((3, 2), int),
-                       np.zeros((3, 2), int))
-    with pytest.raises(ValueError, match="differ"):
-        dynamics.atlas(np.arange(2), np.zeros(2), final, learned, np.zeros((2, 2), int))
+        dynamics.atlas(images, final, np.zeros((3, 3), int), forgetting)
+    with pytest.raises(ValueError, match=r"forgetting has shape \(2, 3\)"):
+        dynamics.atlas(images, final, learned, np.zeros((2, 3), int))
+    with pytest.raises(ValueError, match="disagree with the image table"):
+        dynamics.atlas(images.assign(n_correct=[3, 1, 3]), final, learned, forgetting)
+
+
+def test_epoch_tables_read_decision_tables_and_take_categories_from_the_image_table(
+        tmp_path, rng):
+    labels = rng.integers(0, 3, 12)
+    ids = np.arange(12) * 7
+    predictions = [rng.integers(0, 3, (4, 12)) for _ in range(3)]
+    paths = {f"r{k}": write_run(tmp_path / f"r{k}.parquet", p, labels, f"r{k}", "c", k + 1,
+                                image_ids=ids) for k, p in enumerate(predictions)}
+    final = np.array([p[-1] == labels for p in predictions])
+    images = image_table(final, ids, labels)
+    tables = dynamics.epoch_tables(paths, images)
+    atlas = tables["atlas"]
+    pd.testing.assert_frame_equal(atlas[images.columns.drop("tolerance")],
+                                  images.drop(columns="tolerance"))
+    assert tables["share_right"].index.tolist() == ids.tolist()
+    assert tables["share_right"].columns.tolist() == ["0", "1", "2", "3"]
+    assert tables["share_right"]["3"].tolist() == pytest.approx(images["share_right"])
+    assert sorted(tables["changes"]["run"].unique()) == ["r0", "r1", "r2"]
+    with pytest.raises(ValueError, match="covers other images than the image table"):
+        dynamics.epoch_tables(paths, images.assign(image_id=ids + 1))
 
 
 def atlas_with_bins(sizes: list[int]) -> pd.DataFrame:
-    """An atlas with sizes[k] images that k of len(sizes) - 1 runs get right."""
+    """An image table with sizes[k] images that k of len(sizes) - 1 runs get right."""
     counts = np.repeat(np.arange(len(sizes)), sizes)
     ids = np.random.default_rng(0).permutation(len(counts)) * 3
     return pd.DataFrame({"image_id": ids, "runs": len(sizes) - 1, "n_correct": counts})

@@ -18,26 +18,11 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from tests.rules import workflow_rules
 from tests.test_workflow import KNOWN_LABEL_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = sorted((ROOT / "workflow/rules").glob("*.smk"))
 PACKAGE = ROOT / "workflow"
-
-
-def rule_blocks() -> dict[str, str]:
-    """Rule name -> its text, from every rule file."""
-    blocks = {}
-    for path in RULES:
-        parts = re.split(r"^rule (\w+):\n", path.read_text(), flags=re.M)
-        blocks.update(dict(zip(parts[1::2], parts[2::2], strict=True)))
-    return blocks
-
-
-def directive(block: str, name: str) -> str | None:
-    """The quoted value on the line after `name:` in a rule block."""
-    match = re.search(rf"^    {name}:\n(?:\s+#.*\n)*\s+\"([^\"]+)\"", block, re.M)
-    return match[1] if match else None
 
 
 def env_pins(path: Path) -> dict[str, str]:
@@ -53,14 +38,12 @@ def requirement_pins() -> dict[str, str]:
     return {r.name.lower(): str(r.specifier) for r in reqs}
 
 
-RULE_ENVS = {
-    name: directive(block, "conda") for name, block in rule_blocks().items()
-    if directive(block, "script")  # rules that run code (not `all`)
-}
+RULE_ENVS = {name: rule.conda for name, rule in workflow_rules().items()
+             if rule.script}  # rules that run code (not `all`)
 
 
 def env_path(rule: str) -> Path:
-    return (ROOT / "workflow/rules" / RULE_ENVS[rule]).resolve()
+    return RULE_ENVS[rule]
 
 
 def module_level_imports(tree: ast.Module) -> list[ast.stmt]:
@@ -121,8 +104,7 @@ def closure(names: set[str]) -> set[str]:
 
 def test_every_rule_that_runs_code_names_an_existing_env_file():
     assert len(RULE_ENVS) >= 20
-    missing = {rule: env for rule, env in RULE_ENVS.items()
-               if env is None or not (ROOT / "workflow/rules" / env).is_file()}
+    missing = {rule: env for rule, env in RULE_ENVS.items() if env is None or not env.is_file()}
     assert not missing, f"rules without an existing conda env file: {missing}"
     assert {env_path(rule).name for rule in RULE_ENVS} == {"train.yaml", "analysis.yaml"}
 
@@ -140,7 +122,7 @@ def test_env_parses_and_pins_the_versions_of_requirements_txt(env):
 
 @pytest.mark.parametrize("rule", sorted(RULE_ENVS))
 def test_env_provides_every_library_the_rules_script_imports(rule):
-    script = ROOT / "workflow/rules" / directive(rule_blocks()[rule], "script")
+    script = workflow_rules()[rule].script
     providers = importlib.metadata.packages_distributions()
     needed = {module: providers.get(module, [module])[0].lower()
               for module in imported_modules(script)}
@@ -160,6 +142,7 @@ esac
 """
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("flag", [["--sdm", "conda"], ["--use-conda"]], ids=" ".join)
 def test_dry_run_with_conda_resolves_every_env(tmp_path, flag):
     bin_dir = tmp_path / "bin"

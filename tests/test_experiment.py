@@ -10,14 +10,18 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ddd import consistency
+from ddd import consistency, difficulty
 from ddd.experiment import page, pairs, scoring, stimuli
 
 
-def make_atlas(n_correct: np.ndarray, labels: np.ndarray, runs: int = 4) -> pd.DataFrame:
-    n_correct = np.asarray(n_correct)
-    return pd.DataFrame({"image_id": np.arange(len(n_correct)), "label": labels, "runs": runs,
-                         "n_correct": n_correct, "share_right": n_correct / runs})
+def make_atlas(n_correct: np.ndarray, labels: np.ndarray, runs: int = 4,
+               tolerance: int = 0) -> pd.DataFrame:
+    """The per-image table of `runs` runs, run k right on the images with n_correct > k."""
+    right = np.arange(runs)[:, None] < np.asarray(n_correct)
+    names = [f"r{k}" for k in range(runs)]
+    wide = pd.DataFrame({"label": labels, **dict(zip(names, right, strict=True))},
+                        index=pd.Index(np.arange(right.shape[1]), name="image_id"))
+    return difficulty.image_table(wide, names, tolerance)
 
 
 def test_pairs_are_same_class_spread_over_classes_and_seeded():
@@ -56,6 +60,11 @@ def test_tolerance_widens_the_pools():
     assert len(pairs.select_pairs(atlas, 5, seed=0, tolerance=1)) == 2
     assert pairs.categories(atlas, 1).tolist() == ["trivial"] * 2 + ["impossible"] * 2 + [
         "in_between"]
+    # The image table's own tolerance gives the same pairs as the override.
+    loose = make_atlas([3, 3, 1, 1, 2], [0, 0, 0, 0, 0], tolerance=1)
+    assert pairs.categories(loose).tolist() == loose["category"].tolist()
+    assert pairs.select_pairs(loose, 5, seed=0).equals(
+        pairs.select_pairs(atlas, 5, seed=0, tolerance=1))
     with pytest.raises(ValueError, match="n_pairs"):
         pairs.select_pairs(atlas, 0, seed=0)
 

@@ -35,7 +35,7 @@ def experiment(tmp_path_factory) -> tuple[Path, dict]:
     atlas = pd.DataFrame({"image_id": np.arange(40), "label": np.arange(40) % 5, "runs": 4,
                           "n_correct": n_correct, "share_right": n_correct / 4})
     images = rng.integers(0, 256, (40, 3, 8, 8), dtype=np.uint8)
-    chosen = pairs.select_pairs(atlas, 5, seed=0)
+    chosen = pairs.select_pairs(atlas, 5, seed=0, tolerance=0)
     stimuli.export(images, [*chosen["trivial_id"], *chosen["impossible_id"]], 224,
                    folder / page.STIMULI)
     manifest = page.manifest(chosen, "synthetic", 224, {"pairs": 5, "seed": 0})

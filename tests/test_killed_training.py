@@ -60,6 +60,7 @@ def kill_after_first_checkpoint(workdir: Path, config: dict) -> int:
     return checkpoints.load(checkpoint)["epoch"]
 
 
+@pytest.mark.workflow
 def test_job_killed_mid_epoch_resumes_from_its_checkpoint_to_the_same_decisions(tmp_path):
     config = one_run_config()
     killed, uninterrupted = tmp_path / "killed", tmp_path / "uninterrupted"

@@ -25,6 +25,7 @@ def test_every_paper_config_is_listed():
     assert sorted(path.stem for path in CONFIGS) == sorted(RUNS)
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
 def test_config_validates_and_dry_runs(path, tmp_path):
     config = yaml.safe_load(path.read_text())

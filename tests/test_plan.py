@@ -78,7 +78,7 @@ def test_missing_base_condition_lists_conditions():
 
 def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
     config = default_config()
-    config["studies"]["gaussian"]["confusion"]["recipe"] = {"epochs": 2}
+    config["studies"]["gaussian"]["confusion"]["recipe"] = {"epochs": 2, "lr_milestones": [1]}
     s = plan.load(config).studies["gaussian"]
     assert len(s.confusion.pairs) == 9 and s.confusion.pairs[0] == (30, 33)
     assert len(s.confusion.decision_tables("gaussian")) == 40
@@ -94,7 +94,8 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestone=[2]),
      r"'lr_milestone' is not one of \[.*'lr_milestones'"),
-    (lambda c: c["analysis"].update(tolerence=1), r"analysis: 'tolerence' is not one of"),
+    (lambda c: c["analysis"]["difficulty"].update(tolerence=1),
+     r"analysis.difficulty: 'tolerence' is not one of"),
     (lambda c: c["studies"]["gaussian"]["recipe"].update(architecture="resnet19"),
      r"condition 'base', instance 1, recipe.architecture: 'resnet19' is not one of \[.*"
      r"'tiny_resnet'"),
@@ -110,6 +111,8 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
      r"'epoch' is not one of \[.*'epochs'"),
     (lambda c: c["studies"]["gaussian"]["confusion"].update(recipe={"epochs": 0}),
      r"confusion, repeat 1, recipe.epochs: 0 is less than the minimum of 1"),
+    (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestones=[4, 9]),
+     r"instance 1, recipe.lr_milestones: \[9\] beyond the run's 8 epochs"),
     (lambda c: c["studies"]["gaussian"].update(image_flags={"path": "f.csv"},
                                                label_errors={"source": "cleanlab"}),
      r"gives both image_flags and label_errors"),

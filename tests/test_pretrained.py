@@ -10,8 +10,10 @@ import torch
 import torchvision
 from torch import nn
 
-from ddd import decisions
+from ddd import decisions, pretrained
+from ddd.datasets import imagenet
 from ddd.pretrained import decision_table, expected_weight_file, infer, load_pretrained
+from tests import fakes
 
 torch.set_num_threads(1)
 
@@ -153,6 +155,35 @@ def test_decision_table_has_one_epoch_and_validates(tmp_path):
     assert frame["epoch"].unique().tolist() == [0]
     assert frame["image_id"].tolist() == list(range(100, 107))
     assert frame["label"].tolist() == labels.tolist()
+
+
+@pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
+def test_evaluate_a_model_on_a_file_dataset(tmp_path, monkeypatch, caplog):
+    source = fakes.write_imagenet(tmp_path / "ilsvrc")
+    indices = {name: imagenet.build_index(source, folder)[0]
+               for name, folder in (("train", "train"), ("test", "val"))}
+    data, manifest = tmp_path / "dataset.npz", tmp_path / "manifest.json"
+    imagenet.save_index(data, manifest, indices, {"spec": {}}, wnids=fakes.WNIDS,
+                        class_names=fakes.WNIDS)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 1000)).eval()
+    preprocess = {**IMAGENET, "resize": 20, "crop": 16}
+    loaded = []
+    monkeypatch.setattr(pretrained, "load_pretrained",
+                        lambda *spec: loaded.append(spec) or (model, preprocess))
+    spec = {"name": "toy", "source": "torchvision", "checkpoint": None}
+    with caplog.at_level("INFO", "ddd"):
+        table, meta = pretrained.evaluate(spec, data, manifest, {"run": "toy-1"},
+                                         torch.device("cpu"), 4)
+    assert loaded == [("toy", "torchvision", None)]
+    assert "not ImageNet's 1000" in caplog.text
+    transform = imagenet.eval_transform(20, 16, "bilinear")
+    images = [x for x, _ in imagenet.ImageFiles(indices["test"], transform)]
+    expected = infer(model, [(torch.stack(images), None)], preprocess, "cpu")
+    assert table.column("prediction").to_numpy().tolist() == expected.tolist()
+    assert list(meta)[:3] == ["run", "dataset", "architecture"] and meta["pretrained"] == spec
+    assert meta["history"] == [{"epoch": 0, "test_accuracy": float(
+        np.mean(expected == indices["test"].labels))}]
 
 
 def test_timm_without_timm_says_how_to_install(monkeypatch):

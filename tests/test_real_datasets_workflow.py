@@ -21,7 +21,8 @@ from ddd.datasets import imagenet
 from tests import fakes
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
+pytestmark = [pytest.mark.workflow,
+              pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")]
 RECIPE = {"architecture": "tiny_resnet", "epochs": 1, "batch_size": 50, "lr": 0.05,
           "weight_decay": 5.0e-4}
 
@@ -55,7 +56,7 @@ def workdir(tmp_path_factory) -> Path:
                                         "squeezenet1_1": {}}},
         },
         "train": {"workers": 0},
-        "analysis": {"tolerance": 0, "bootstrap": {"resamples": 50}},
+        "analysis": {"difficulty": {"shares_all_but": 0}, "bootstrap": {"resamples": 50}},
     }
     (path / "config.yaml").write_text(yaml.safe_dump(config))
     targets = [f"results/{study}/{out}" for study in ("cifar", "imagenet")

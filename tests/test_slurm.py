@@ -17,14 +17,14 @@ import pytest
 import yaml
 
 from ddd import decisions
-from tests.test_envs import rule_blocks
+from tests.rules import workflow_rules
 from tests.test_workflow import KNOWN_LABEL_ERRORS, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
-RULES = rule_blocks()
-GPU_RULES = sorted(name for name, block in RULES.items() if re.search(r"^\s+gpu=1,", block, re.M))
+RULES = workflow_rules()
+GPU_RULES = sorted(name for name, rule in RULES.items() if rule.gpu)
 
 
 def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset():
@@ -40,10 +40,11 @@ def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset
     assert not {"slurm_account", "slurm_partition", "gpu_model"} & {
         key for resources in [PROFILE["default-resources"], *PROFILE["set-resources"].values()]
         for key in resources}  # the cluster's own: left to the user
-    assert set(PROFILE["groups"]) == rules - set(GPU_RULES) - {"dataset"}
+    assert set(PROFILE["groups"]) == rules - set(GPU_RULES) - {"dataset", "all"}  # all: local
     assert set(PROFILE["groups"].values()) == {"analysis"}
 
 
+@pytest.mark.workflow
 def test_dry_run_through_the_profile_gives_training_its_gpu_resources(tmp_path):
     (tmp_path / "known_label_errors.txt").write_text("\n".join(map(str, KNOWN_LABEL_ERRORS)))
     out = snakemake(tmp_path, TINY, "--profile", str(ROOT / "profiles/slurm"), "--dry-run")
@@ -120,13 +121,14 @@ def slurm_jobs(job_ids: list[str]) -> pd.DataFrame:
 
 
 @needs_slurm
+@pytest.mark.workflow
 def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
     config = copy.deepcopy(TINY)
     study = config["studies"]["tiny"]
     config["studies"] = {"tiny": study}
     study["conditions"] = {name: study["conditions"][name] for name in ("base", "learning_rate")}
     study.pop("label_errors", None)  # no cleanlab features: training and core analyses only
-    config["analysis"]["tolerance"] = 0  # two histogram runs
+    config["analysis"]["difficulty"] = {"shares_all_but": 0}  # two histogram runs
     runs = ["base-1", "learning_rate-1", "learning_rate-2"]
     targets = ["results/tiny/summary.txt", *(f"results/tiny/decisions/{r}.parquet" for r in runs)]
     profile = tmp_path / "profile"

@@ -119,3 +119,15 @@ def test_batchnorm_recalibration_sets_exact_training_statistics():
     assert torch.allclose(bn.running_mean, images.float().mean(dim=(0, 2, 3)))
     assert torch.allclose(bn.running_var, images.float().var(dim=(0, 2, 3)), rtol=1e-4)
     assert bn.momentum == 0.1  # restored for training
+
+
+def test_train_per_class_keeps_the_first_images_of_each_class():
+    labels = np.repeat(np.arange(3), 10)[np.random.default_rng(0).permutation(30)]
+    first = training.subset_indices(labels, "all", per_class=4)
+    assert len(first) == 12
+    for cls in range(3):
+        assert first[labels[first] == cls].tolist() == np.flatnonzero(labels == cls)[:4].tolist()
+    half = training.subset_indices(labels, "half_a", per_class=4)
+    assert len(half) == 6 and set(half) <= set(first)
+    with pytest.raises(ValueError, match="class 0 has only 10 training images"):
+        training.subset_indices(labels, "all", per_class=11)

@@ -24,6 +24,7 @@ FIGURES = ["fig02_kappa_vs_base", "fig03_histogram", "fig04_base_over_epochs",
            "fig10_kappa_matrix", "fig11_decision_changes", "fig16_kappa_in_between",
            "fig18_kl_vs_accuracy", "fig17_rsa_vs_base", "fig17_rsa_matrix"]
 KNOWN_LABEL_ERRORS = [3, 50, 120]  # tiny_b's file of known label errors (image ids)
+pytestmark = pytest.mark.workflow  # every test here runs Snakemake
 
 
 def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:

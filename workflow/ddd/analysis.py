@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from ddd import difficulty, statistics
+from ddd import correctness, difficulty, statistics
 from ddd.consistency import check_binary, kappa_matrix, unbiased_kappa
 
 
@@ -65,6 +67,39 @@ def difficulty_kappa(correct: np.ndarray, subset: str) -> dict[str, float | int 
             else np.nan,
             "kappa_difficulty": statistics.kappa_from_difficulty(
                 difficulty.n_correct(correct), len(correct))}
+
+
+def kappa_tables(correct: pd.DataFrame, runs: pd.DataFrame, images: pd.DataFrame,
+                 histogram_runs: list[str], base_condition: str, within_conditions: list[str],
+                 bootstrap: Mapping[str, float]) -> dict[str, pd.DataFrame]:
+    """The kappa rule's tables, on all images and on the in-between images of `images`.
+
+    pairs (kappa_pairs, with `bootstrap` resamples, seed and level), vs_base
+    (kappa_vs_reference), conditions (condition_matrix) and reference (difficulty_kappa of
+    the histogram runs). `correct` is correctness.parquet's wide table; the in-between
+    subset is left out when no image is in between.
+    """
+    if not np.array_equal(images["image_id"].to_numpy(), correct.index.to_numpy()):
+        raise ValueError("the image table and the correctness table list other images; "
+                         "rebuild analysis/images.parquet from correctness.parquet")
+    if len(histogram_runs) != difficulty.table_runs(images):
+        raise ValueError(f"{len(histogram_runs)} histogram runs, but the image table counts "
+                         f"{difficulty.table_runs(images)}")
+    run_ids = runs["run"].tolist()
+    matrix = correctness.matrix(correct, run_ids)
+    chosen = correctness.matrix(correct, list(histogram_runs))
+    between = difficulty.categories(images) == difficulty.CATEGORIES.index("in_between")
+    subsets = {"all": slice(None)} | ({"in_between": between} if between.any() else {})
+    pairs = pd.concat([kappa_pairs(matrix[:, keep], run_ids, subset, int(bootstrap["resamples"]),
+                                   int(bootstrap["seed"]), bootstrap["level"])
+                       for subset, keep in subsets.items()], ignore_index=True)
+    return {
+        "pairs": pairs,
+        "vs_base": kappa_vs_reference(pairs, runs, base_condition, list(within_conditions)),
+        "conditions": condition_matrix(pairs, runs),
+        "reference": pd.DataFrame([difficulty_kappa(chosen[:, keep], subset)
+                                   for subset, keep in subsets.items()]),
+    }
 
 
 PAIR_STATISTICS = ["kappa", "ci_low", "ci_high", "kappa_min", "kappa_max", "p_value"]
@@ -131,35 +166,39 @@ def condition_matrix(pairs: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def difficulty_tables(correct: np.ndarray, tolerance: int,
+def difficulty_tables(images: pd.DataFrame, accuracies: np.ndarray, all_but: int,
                       flags: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The histogram of correct runs per image against three references, and the shares.
 
-    References: the paper's binomial (every run at the mean accuracy), the Poisson-binomial
-    (each run at its own accuracy) and the difficulty mixture (each image keeps its own
-    share of runs right; runs independent given it). `flags` (bool per image, e.g. label
-    errors) adds the share of flagged images per bin. Shares are given exactly
-    (tolerance 0) and with the configured tolerance; with `flags`, also the share of all
-    images in each category that are flagged and not flagged (e.g. impossible images that
-    are not label errors).
+    `images` is the per-image table (difficulty.image_table) and `accuracies` the
+    accuracy of each of its runs. References: the paper's binomial (every run at the mean
+    accuracy), the Poisson-binomial (each run at its own accuracy) and the difficulty
+    mixture (each image keeps its own share of runs right; runs independent given it).
+    `flags` (bool per image, e.g. label errors) adds the share of flagged images per bin.
+    Shares are given under the table's own tolerance and under `all_but` (the "all but
+    one" row); with `flags`, also the share of all images in each category that are
+    flagged and not flagged (e.g. impossible images that are not label errors).
     """
-    correct = check_binary(correct, "correctness matrix")
-    n_runs = correct.shape[0]
-    counts = difficulty.n_correct(correct)
+    n_runs = difficulty.table_runs(images)
+    accuracies = np.asarray(accuracies, dtype=np.float64)
+    if accuracies.shape != (n_runs,):
+        raise ValueError(f"{accuracies.size} run accuracies for an image table of {n_runs} runs")
+    counts = images["n_correct"].to_numpy()
     observed = difficulty.histogram(counts, n_runs)
-    mean_accuracy = float(correct.mean())
+    mean_accuracy = float(counts.sum() / (n_runs * counts.size))
     pmf = difficulty.binomial_reference(n_runs, mean_accuracy)
     histogram = pd.DataFrame({
         "n_correct": np.arange(n_runs + 1), "images": observed,
         "observed": observed / counts.size, "binomial": pmf,
-        "poisson_binomial": statistics.poisson_binomial(correct.mean(axis=1)),
+        "poisson_binomial": statistics.poisson_binomial(accuracies),
         "difficulty_mixture": statistics.difficulty_mixture(counts, n_runs),
         "runs": n_runs, "mean_accuracy": mean_accuracy})
     if flags is not None:
         histogram["flagged"] = difficulty.histogram(counts[flags], n_runs) / counts.size
+    own = int(images["tolerance"].iloc[0])
     share_rows = []
-    for tol in sorted({0, tolerance}):
-        cats = difficulty.categorise(counts, n_runs, tol)
+    for tol in sorted({own, all_but}):
+        cats = difficulty.categories(images, None if tol == own else tol)
         for name, share in difficulty.shares(cats).items():
             row = {"tolerance": tol, "category": name, "share": share,
                    "binomial": _binomial_share(pmf, name, tol)}

@@ -8,6 +8,7 @@ same normalisation, batch size and autocast) gives the final-epoch decisions.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 
@@ -15,12 +16,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from ddd import decisions, features, rsa
 from ddd.batches import Data, channel_stats, eval_batches
 from ddd.datasets import splits
 from ddd.models import build_model
 from ddd.study import Recipe
-from ddd.training import autocast, subset_indices
+from ddd.training import autocast, train_indices
 
+log = logging.getLogger(__name__)
 OUTPUT = "output"  # layer name for the model's output: the classifier's logits (Fig 17)
 
 
@@ -29,7 +32,7 @@ def evaluation_data(data_path: str | os.PathLike, manifest_path: str | os.PathLi
                     ) -> tuple[Data, torch.Tensor, torch.Tensor]:
     """The evaluation split on `device` and the normalisation the run was trained with
     (channel statistics of its training images; ImageNet's constants for file data)."""
-    keep = subset_indices(splits.labels(data_path, "train"), recipe.train_subset)
+    keep = train_indices(splits.labels(data_path, "train"), recipe)
     train = splits.open_split(data_path, manifest_path, "train", device, keep=keep,
                               workers=workers)
     mean, std = channel_stats(train)
@@ -102,3 +105,38 @@ def capture(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
         if handle is not None:
             handle.remove()
     return torch.cat(logits).numpy(), torch.cat(activations).numpy()
+
+
+def run_features(recipe: Recipe, data_path: str | os.PathLike,
+                 manifest_path: str | os.PathLike, model_path: str | os.PathLike,
+                 decisions_path: str | os.PathLike, layer_spec: str | Mapping[str, str],
+                 images: int, seed: int, device: torch.device, eval_batch_size: int,
+                 workers: int = 0) -> features.Features:
+    """A trained run's final logits on every evaluation image and the layer's activations on
+    the seeded RSA subset of `images`, checked against its decision table's final epoch."""
+    manifest = splits.read_manifest(manifest_path)
+    data, mean, std = evaluation_data(data_path, manifest_path, recipe, device, workers)
+    model = load_model(model_path, recipe.architecture, splits.num_classes(manifest),
+                       splits.image_size(manifest), device)
+    layer = layer_for(layer_spec, recipe.architecture)
+    labels = splits.labels(data_path, "test")
+    rows = rsa.stratified_subset(labels, images, seed)
+    logits, activations = capture(model, data, mean, std, eval_batch_size,
+                                  find_layer(model, layer, recipe.architecture), rows,
+                                  recipe.amp)
+    final = decisions.read(decisions_path, epoch=-1)
+    if not np.array_equal(final["label"].to_numpy(), labels):
+        raise ValueError(f"{decisions_path} and {data_path} disagree on labels; rerun the "
+                         f"training job")
+    differ = int(np.sum(logits.argmax(1) != final["prediction"].to_numpy()))
+    stored = logits.astype(np.float16)
+    ties = int(np.sum(stored.max(1) == np.sort(stored, axis=1)[:, -2]))
+    log.info("%d images; argmax of the logits differs from the decision table's final "
+             "epoch on %d images; %d images have tied top logits in float16", len(labels),
+             differ, ties)
+    if differ:
+        log.warning("the model's decisions are not reproduced exactly (GPU non-determinism "
+                    "or another device or batch size than in training)")
+    log.info("layer %r: %d images x %d values", layer, *activations.shape)
+    image_ids = final["image_id"].to_numpy()
+    return features.Features(image_ids, labels, logits, image_ids[rows], activations, layer)

@@ -16,12 +16,15 @@ Benjamini-Hochberg (false discovery rate) or Holm (family-wise error rate).
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ddd import decisions
 from ddd.confusion import CONTROL
 
 CORRECTIONS = ("benjamini_hochberg", "holm")
@@ -51,6 +54,23 @@ def class_scores(labels: np.ndarray, predictions: np.ndarray,
                      "accuracy": float(np.mean(predictions[mine] == cls)),
                      "bits": one_vs_rest_bits(labels, predictions, cls)})
     return pd.DataFrame(rows)
+
+
+def run_scores(tables: Sequence[str | os.PathLike]) -> pd.DataFrame:
+    """Class scores of the final epoch of every confusion run's decision table: pair, a, b
+    (-1 for controls), repeat, class, images, accuracy, bits."""
+    frames = []
+    for path in tables:
+        meta = decisions.read_metadata(path)
+        final = decisions.read(path, epoch=-1)
+        scores = class_scores(final["label"].to_numpy(), final["prediction"].to_numpy(),
+                              meta["classes"])
+        frames.append(scores.assign(pair=meta["pair"],
+                                    a=-1 if meta["a"] is None else meta["a"],
+                                    b=-1 if meta["b"] is None else meta["b"],
+                                    repeat=meta["repeat"]))
+    scores = pd.concat(frames, ignore_index=True)
+    return scores[["pair", "a", "b", "repeat", "class", "images", "accuracy", "bits"]]
 
 
 def adjust(p_values: np.ndarray, method: str) -> np.ndarray:

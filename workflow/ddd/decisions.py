@@ -114,7 +114,8 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
 
 
 def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) -> pa.Table:
-    """The rows of one epoch (-1: the last), reading only the row groups that hold it."""
+    """The rows of one epoch (-1: the last); pyarrow's filter reads only the row groups
+    whose statistics admit it."""
     column = SCHEMA.get_field_index("epoch")
     ranges = []
     for i in range(parquet.num_row_groups):
@@ -125,12 +126,11 @@ def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) ->
         ranges.append((stats.min, stats.max))
     first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
     wanted = last if epoch == -1 else epoch
-    groups = [i for i, (lo, hi) in enumerate(ranges) if lo <= wanted <= hi]
-    table = parquet.read_row_groups(groups) if groups else SCHEMA.empty_table()
-    table = table.filter(pc.field("epoch") == wanted)
+    table = pq.read_table(path, filters=pc.field("epoch") == wanted,
+                          page_checksum_verification=True)
     if table.num_rows == 0:
         raise DecisionTableError(f"{path}: no epoch {wanted}; it has epochs {first}..{last}")
-    return table.replace_schema_metadata(parquet.schema_arrow.metadata)
+    return table
 
 
 def _open(path: str | os.PathLike) -> pq.ParquetFile:

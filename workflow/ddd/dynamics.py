@@ -8,12 +8,14 @@ over epochs), Fig 11 (decisions changing between epochs).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ddd import difficulty
+from ddd import decisions, difficulty
 
 ATLAS_COLUMNS = ["image_id", "label", "runs", "n_correct", "share_right", "category",
                  "first_learned_median", "forgetting_events", "forgetting_runs"]
@@ -128,80 +130,92 @@ def share_right_over_epochs(correct_per_run: list[np.ndarray]) -> np.ndarray:
     return (right / len(runs)).astype(np.float32)
 
 
-def atlas(image_ids: np.ndarray, labels: np.ndarray, final_correct: np.ndarray,
-          first_learned: np.ndarray, forgetting: np.ndarray, tolerance: int = 0) -> pd.DataFrame:
-    """Per-image difficulty atlas over runs; the matrices are (runs, images).
+def atlas(images: pd.DataFrame, final_correct: np.ndarray, first_learned: np.ndarray,
+          forgetting: np.ndarray) -> pd.DataFrame:
+    """Per-image difficulty atlas: the per-image table (difficulty.image_table) with the
+    learning history of its runs; the matrices are (runs, images), images in table order.
 
-    Columns (ATLAS_COLUMNS): image_id, label, runs, n_correct, share_right, category
-    (difficulty.CATEGORIES with `tolerance`), first_learned_median (median first_learned
-    epoch over the runs that end right; NaN if none does), forgetting_events (total over
-    runs) and forgetting_runs (runs with at least one forgetting event).
+    Columns (ATLAS_COLUMNS): image_id, label, runs, n_correct, share_right, category (from
+    `images`), first_learned_median (median first_learned epoch over the runs that end
+    right; NaN if none does), forgetting_events (total over runs) and forgetting_runs
+    (runs with at least one forgetting event).
     """
-    image_ids, labels = np.asarray(image_ids), np.asarray(labels)
-    if image_ids.ndim != 1 or image_ids.size == 0 or labels.shape != image_ids.shape:
-        raise ValueError(f"need non-empty image_ids and labels of equal length; got shapes "
-                         f"{image_ids.shape} and {labels.shape}")
+    n_runs = difficulty.table_runs(images)
     final_correct = np.asarray(final_correct, dtype=bool)
     first_learned, forgetting = np.asarray(first_learned), np.asarray(forgetting)
     for name, matrix in [("final_correct", final_correct), ("first_learned", first_learned),
                          ("forgetting", forgetting)]:
-        if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] != image_ids.size:
-            raise ValueError(f"{name} has shape {matrix.shape}; expected (runs, "
-                             f"{image_ids.size}) with at least one run")
-    if not final_correct.shape == first_learned.shape == forgetting.shape:
-        raise ValueError(f"final_correct {final_correct.shape}, first_learned "
-                         f"{first_learned.shape} and forgetting {forgetting.shape} differ")
+        if matrix.shape != (n_runs, len(images)):
+            raise ValueError(f"{name} has shape {matrix.shape}; expected (runs, images) = "
+                             f"{(n_runs, len(images))} as in the image table")
     if np.any((first_learned >= 0) != final_correct):
         raise ValueError("first_learned must be -1 exactly where a run ends wrong")
-    n_runs = len(final_correct)
-    counts = difficulty.n_correct(final_correct)
+    counts = images["n_correct"].to_numpy()
+    if not np.array_equal(difficulty.n_correct(final_correct), counts):
+        raise ValueError("the decision tables' final epochs disagree with the image table's "
+                         "runs right; rebuild analysis/images.parquet")
     # Median over the runs ending right: those runs' epochs sort first, the rest (inf) last.
     learned = np.sort(np.where(final_correct, first_learned, np.inf), axis=0)
     low = np.take_along_axis(learned, np.maximum(counts - 1, 0)[None] // 2, axis=0)[0]
     high = np.take_along_axis(learned, counts[None] // 2, axis=0)[0]
     median = np.where(counts > 0, (low + high) / 2, np.nan)
-    return pd.DataFrame({
-        "image_id": image_ids, "label": labels, "runs": n_runs, "n_correct": counts,
-        "share_right": counts / n_runs,
-        "category": np.asarray(difficulty.CATEGORIES)[
-            difficulty.categorise(counts, n_runs, tolerance)],
-        "first_learned_median": median,
-        "forgetting_events": forgetting.sum(axis=0),
-        "forgetting_runs": (forgetting > 0).sum(axis=0),
-    }, columns=ATLAS_COLUMNS)
+    return images[ATLAS_COLUMNS[:6]].reset_index(drop=True).assign(
+        first_learned_median=median, forgetting_events=forgetting.sum(axis=0),
+        forgetting_runs=(forgetting > 0).sum(axis=0))
 
 
-def _bin_sizes(atlas: pd.DataFrame) -> np.ndarray:
-    """Number of atlas images with n_correct = 0..runs."""
-    if atlas.empty:
-        raise ValueError("the atlas has no images")
-    runs = atlas["runs"].unique()
-    if len(runs) != 1:
-        raise ValueError(f"the atlas mixes run counts {sorted(runs.tolist())}")
-    return np.bincount(atlas["n_correct"].to_numpy(), minlength=int(runs[0]) + 1)
+def epoch_tables(paths: Mapping[str, str | os.PathLike],
+                 images: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Learning over epochs of the runs `paths` names (run: decision table, the runs of
+    `images`): decision changes per run and epoch ("changes"), the share of runs right per
+    image and epoch ("share_right", indexed by image_id, one column per epoch) and the
+    atlas ("atlas")."""
+    changes, correct, final, learned, forgotten, epochs = [], [], [], [], [], []
+    for run, path in paths.items():
+        run_epochs = epoch_matrices(decisions.read(path))
+        if not np.array_equal(run_epochs.image_ids, images["image_id"].to_numpy()):
+            raise ValueError(f"{path} covers other images than the image table; every run of "
+                             f"a study must be evaluated on the same images")
+        changes.append(decision_changes(run_epochs.predictions, run_epochs.correct)
+                       .assign(run=run))
+        correct.append(run_epochs.correct)
+        final.append(run_epochs.correct[-1])
+        learned.append(first_learned(run_epochs.correct))
+        forgotten.append(forgetting_events(run_epochs.correct))
+        epochs.append(run_epochs.epochs)
+    share = share_right_over_epochs(correct)
+    share_table = pd.DataFrame(share.T, index=pd.Index(images["image_id"], name="image_id"),
+                               columns=[str(e) for e in epochs[0][: len(share)]])
+    return {"changes": pd.concat(changes, ignore_index=True), "share_right": share_table,
+            "atlas": atlas(images, np.array(final), np.array(learned), np.array(forgotten))}
 
 
-def empty_bins(atlas: pd.DataFrame) -> list[int]:
-    """The numbers of runs right (0..runs) that no atlas image has, for the caller to log."""
-    return np.flatnonzero(_bin_sizes(atlas) == 0).tolist()
+def _bin_sizes(images: pd.DataFrame) -> np.ndarray:
+    """Number of images with n_correct = 0..runs."""
+    return difficulty.histogram(images["n_correct"].to_numpy(), difficulty.table_runs(images))
 
 
-def balanced_subset(atlas: pd.DataFrame, per_bin: int | None, seed: int) -> pd.DataFrame:
-    """Atlas rows whose n_correct histogram is flat: `per_bin` images drawn without
-    replacement from each bin n_correct = 0..runs.
+def empty_bins(images: pd.DataFrame) -> list[int]:
+    """The numbers of runs right (0..runs) that no image has, for the caller to log."""
+    return np.flatnonzero(_bin_sizes(images) == 0).tolist()
+
+
+def balanced_subset(images: pd.DataFrame, per_bin: int | None, seed: int) -> pd.DataFrame:
+    """Rows of a per-image table (difficulty.image_table) whose n_correct histogram is
+    flat: `per_bin` images drawn without replacement from each bin n_correct = 0..runs.
 
     per_bin None takes the size of the smallest non-empty bin. A bin with fewer images
     than per_bin contributes all of them, so the histogram is then not perfectly flat;
     empty bins contribute nothing (see empty_bins). Draws use
-    np.random.default_rng(seed), bins in increasing order over the atlas sorted by
+    np.random.default_rng(seed), bins in increasing order over the table sorted by
     image_id. Returns the chosen rows sorted by image_id.
     """
-    sizes = _bin_sizes(atlas)
+    sizes = _bin_sizes(images)
     if per_bin is None:
         per_bin = int(sizes[sizes > 0].min())
     if per_bin < 1:
         raise ValueError(f"per_bin must be at least 1, got {per_bin}")
-    ordered = atlas.sort_values("image_id", kind="stable").reset_index(drop=True)
+    ordered = images.sort_values("image_id", kind="stable").reset_index(drop=True)
     counts = ordered["n_correct"].to_numpy()
     rng = np.random.default_rng(seed)
     chosen = [rng.choice(np.flatnonzero(counts == k), min(per_bin, size), replace=False)

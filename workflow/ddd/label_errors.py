@@ -16,6 +16,7 @@ explicit format ("ids" or "mask").
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ddd import features
 from ddd.flags import read_mask
+
+log = logging.getLogger(__name__)
 
 COLUMN = "label_error"
 FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
@@ -89,3 +93,32 @@ def flags_table(image_ids: np.ndarray, labels: np.ndarray, flags: np.ndarray,
         table = pd.concat([table, extra.drop(columns=[COLUMN]).reset_index(drop=True)], axis=1)
     return table
 
+
+
+def study_flags(correct_path: str | os.PathLike, source: str,
+                feature_paths: Sequence[str | os.PathLike] = (),
+                filter_by: str | None = "prune_by_noise_rate",
+                known: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The image-flags table of a study whose correctness table (`correct_path`, indexed by
+    image_id, with `label`) gives the evaluation images: from cleanlab on the runs'
+    features files (source "cleanlab") or from the file of `known` errors."""
+    correct = pd.read_parquet(correct_path)
+    image_ids, labels = correct.index.to_numpy(), correct["label"].to_numpy()
+    extra = None
+    if source == "cleanlab":
+        logits = []
+        for path in feature_paths:
+            found = features.load(path)
+            if not (np.array_equal(found.image_ids, image_ids)
+                    and np.array_equal(found.labels, labels)):
+                raise ValueError(f"{path} and {correct_path} disagree on image ids or "
+                                 f"labels; rerun its features job")
+            logits.append(found.logits)
+        extra = find(labels, mean_probabilities(logits), filter_by)
+        flags = extra[COLUMN].to_numpy()
+        log.info("cleanlab (%s) on %d runs' averaged probabilities", filter_by, len(logits))
+    else:
+        flags = read_known(known, image_ids)
+        log.info("known label errors from %s", known)
+    log.info("%d of %d images flagged as label errors", flags.sum(), flags.size)
+    return flags_table(image_ids, labels, flags, extra)

@@ -21,13 +21,14 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ddd import confusion, given
+from ddd import confusion, given, scaling
 from ddd.study import (
     Flags,
     GivenRun,
     GivenSource,
     Pretrained,
     Recipe,
+    Reference,
     Run,
     Study,
     instance_changes,
@@ -78,7 +79,13 @@ def recipe(values: dict[str, Any], where: str = "recipe") -> Recipe:
     checked (`where` names the place in errors)."""
     values = copy.deepcopy(values)
     _check(values, "recipe", where)
-    return Recipe(**values)
+    out = Recipe(**values)
+    late = [m for m in out.lr_milestones if m > out.total_epochs]
+    if late:
+        raise ConfigError(f"config: {where}.lr_milestones: {late} beyond the run's "
+                          f"{out.total_epochs} epochs would never lower the learning rate; "
+                          f"give milestones up to the number of epochs")
+    return out
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,11 @@ class Plan:
         return [name for name, study in self.studies.items() if study.given]
 
     @property
+    def main_studies(self) -> list[str]:
+        """The configured studies (not the runs of a scaling grid)."""
+        return [name for name, study in self.studies.items() if not study.scaling_of]
+
+    @property
     def confusion_studies(self) -> list[str]:
         return [name for name, study in self.studies.items() if study.confusion]
 
@@ -111,7 +123,15 @@ class Plan:
 def load(config: dict[str, Any]) -> Plan:
     """Check the config (filling the schema's defaults in place) and resolve every study."""
     _check(config, None, "config")
-    plan = Plan({name: _study(name, spec) for name, spec in config["studies"].items()})
+    studies = {name: _study(name, spec) for name, spec in config["studies"].items()}
+    for name, spec in config["studies"].items():
+        if "scaling" in spec:
+            grid = scaling.grid_study(studies[name], spec["scaling"])
+            if grid.name in studies:
+                raise ConfigError(f"config: studies.{grid.name}: the name of study {name!r}'s "
+                                  f"scaling runs; rename the study")
+            studies[grid.name] = grid
+    plan = Plan(studies)
     kinds = {"a trained run": plan.trained_runs, "a pretrained model": plan.inferred_runs,
              "a given run": plan.given_runs}
     for i, (kind, runs) in enumerate(kinds.items()):
@@ -122,17 +142,26 @@ def load(config: dict[str, Any]) -> Plan:
                     f"config: {sorted(both)} name {kind} in one study and {other} in "
                     f"another; the rules that write decision tables tell their outputs apart "
                     f"by run id: rename the condition, model or given run")
-    selection, tolerance = config["analysis"]["histogram_runs"], config["analysis"]["tolerance"]
-    for name, study in plan.studies.items():
-        n = len({run.condition for run in study.runs}) if selection == "one_per_condition" \
-            else len(study.runs)
+    _check_histogram_runs(plan, config["analysis"])
+    return plan
+
+
+def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:
+    """Every configured study gives its difficulty histogram more than twice as many runs
+    as the largest tolerance, so that trivial and impossible images do not overlap."""
+    selection = analysis["histogram_runs"]
+    keys = {key: analysis["difficulty"][key] for key in ("tolerance", "shares_all_but")}
+    key, tolerance = max(keys.items(), key=lambda item: item[1])
+    for name in plan.main_studies:
+        runs = plan.studies[name].runs
+        n = len({run.condition for run in runs}) if selection == "one_per_condition" \
+            else len(runs)
         if n <= 2 * tolerance:
             raise ConfigError(
                 f"config: studies.{name}: analysis.histogram_runs {selection} gives the "
-                f"difficulty histogram {n} runs, but analysis.tolerance {tolerance} needs "
-                f"more than {2 * tolerance}: add runs or conditions, set histogram_runs to "
-                f"all, or lower the tolerance")
-    return plan
+                f"difficulty histogram {n} runs, but analysis.difficulty.{key} {tolerance} "
+                f"needs more than {2 * tolerance}: add runs or conditions, set histogram_runs "
+                f"to all, or lower the tolerance")
 
 
 def _study(name: str, spec: dict[str, Any]) -> Study:
@@ -171,7 +200,8 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
     for key, model in pretrained.items():
         runs.append(Run(name, key, 1, None, pretrained=Pretrained(**{"name": key, **model})))
     study = Study(name, dict(sorted(dataset.items())), base_condition, tuple(runs),
-                  flags=_flags(name, spec), label_errors=spec.get("label_errors"))
+                  flags=_flags(name, spec), label_errors=spec.get("label_errors"),
+                  references=_references(where, spec))
     if study.label_errors:
         _check_label_errors(study)
     if "confusion" in spec:
@@ -199,6 +229,24 @@ def _flags(name: str, spec: dict[str, Any]) -> Flags | None:
     if "image_flags" in spec:
         return Flags(**spec["image_flags"])
     return None
+
+
+def _references(where: str, spec: dict[str, Any]) -> tuple[Reference, ...]:
+    """The study's reference decision makers; a Gaussian study has its ideal observer
+    unless `references` says otherwise."""
+    kind = spec["dataset"]["kind"]
+    default = {"ideal_observer": {"kind": "ideal_observer"}} if kind == "gaussian" else {}
+    out = []
+    for name, ref in spec.get("references", default).items():
+        if ref["kind"] == "ideal_observer" and kind != "gaussian":
+            raise ConfigError(f"config: {where}.references.{name}: the ideal observer needs "
+                              f"a dataset whose generative model is known (gaussian), not "
+                              f"{kind}: remove it from references")
+        if name in spec.get("conditions", {}) or name in spec.get("pretrained", {}):
+            raise ConfigError(f"config: {where}.references.{name}: also names a condition "
+                              f"or pretrained model; rename the reference")
+        out.append(Reference(name, ref["kind"]))
+    return tuple(out)
 
 
 def _check_label_errors(study: Study) -> None:

@@ -10,8 +10,10 @@ table with a single epoch (0).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,13 @@ import torch
 import torchvision
 from torch import nn
 
+import ddd
 from ddd import decisions
+from ddd.batches import loader
+from ddd.datasets import imagenet, splits
 from ddd.training import autocast
 
+log = logging.getLogger(__name__)
 SOURCES = ("torchvision", "timm")
 
 
@@ -79,6 +85,43 @@ def decision_table(predictions: np.ndarray, labels: np.ndarray,
                    image_ids: np.ndarray | None = None) -> pa.Table:
     """The decision table of one pretrained model: a single epoch (0)."""
     return decisions.from_predictions(np.asarray(predictions)[None], labels, image_ids)
+
+
+def evaluate(spec: dict[str, Any], data: str | os.PathLike, manifest_path: str | os.PathLike,
+             fields: dict[str, Any], device: torch.device, eval_batch_size: int,
+             workers: int = 0) -> tuple[pa.Table, dict[str, Any]]:
+    """Evaluate the pretrained model `spec` (name, source, checkpoint) on the evaluation
+    images of a file dataset: its one-epoch decision table and its metadata (`fields`,
+    which name the run, first)."""
+    manifest = splits.read_manifest(manifest_path)
+    model, preprocess = load_pretrained(spec["name"], spec["source"], spec["checkpoint"])
+    index = imagenet.load_index(data, "test", verify=True, manifest_path=manifest_path)
+    transform = imagenet.eval_transform(preprocess["resize"], preprocess["crop"],
+                                        preprocess["interpolation"])
+    log.info("run %s: %s (%s) on %s, %d images, preprocessing %s", fields.get("run"),
+             spec["name"], spec["source"], device, len(index), preprocess)
+    if splits.num_classes(manifest) != 1000:
+        log.warning("the dataset has %d classes, not ImageNet's 1000: predictions are "
+                    "indices into the 1000 ImageNet classes", splits.num_classes(manifest))
+    began = time.perf_counter()
+    batches = loader(imagenet.ImageFiles(index, transform), eval_batch_size, workers, None,
+                     device)
+    predictions = infer(model, batches, preprocess, device)
+    accuracy = float(np.mean(predictions == index.labels))
+    metadata = {
+        **fields,
+        "dataset": "imagenet",
+        "architecture": spec["name"],
+        "pretrained": spec,
+        "preprocess": preprocess,
+        "dataset_sha256": manifest["sha256"],
+        "device": str(device),
+        "history": [{"epoch": 0, "test_accuracy": accuracy}],
+        "seconds": time.perf_counter() - began,
+        "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
+                     "torchvision": torchvision.__version__, "numpy": np.__version__},
+    }
+    return decision_table(predictions, index.labels), metadata
 
 
 def _default_weights(name: str) -> torchvision.models.WeightsEnum:

@@ -15,12 +15,17 @@ plus 4 bytes per entry and run (see benchmarks/rsa_memory.py and the README).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import os
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ddd import features
 from ddd.analysis import reference_pairs
+
+log = logging.getLogger(__name__)
 
 COMPARISONS = ("spearman", "pearson")
 ROW_BLOCK = 256  # image rows of the correlation matrix computed at a time
@@ -60,7 +65,9 @@ def constant_patterns(activations: np.ndarray) -> int:
 def average_ranks(values: np.ndarray) -> np.ndarray:
     """1-based float64 ranks, ties sharing their mean rank (scipy's rankdata 'average'),
     in chunks: a value's tied run spans searchsorted left..right in the sorted values, so
-    temporary memory stays at the sort order and the sorted copy."""
+    temporary memory stays at the sort order and the sorted copy. scipy.stats.rankdata
+    gives the same ranks with about twice the peak (52 against 24 bytes per entry; at
+    2,000 images and 2 runs benchmarks/rsa_memory.py peaks at 126 against 78 MiB)."""
     v = np.asarray(values)
     order = np.argsort(v, kind="stable")
     sorted_values = v[order]
@@ -182,3 +189,45 @@ def condition_means(similarity: np.ndarray, runs: pd.DataFrame) -> pd.DataFrame:
                 value = float(block.mean())
             rows.append({"condition_a": a, "condition_b": b, "rsa": value})
     return pd.DataFrame(rows)
+
+
+def load_activations(paths: Mapping[str, str | os.PathLike]
+                     ) -> tuple[list[np.ndarray], np.ndarray, str]:
+    """Every run's stored activations (run -> features file; their logits are not kept),
+    checked to cover the same RSA images, with those image ids and the last run's layer.
+    Logs the runs with constant activation patterns."""
+    activations, first, layer = [], None, ""
+    for run, path in paths.items():
+        found = features.load(path)
+        if first is None:
+            first = (path, found.rsa_image_ids)
+        elif not np.array_equal(found.rsa_image_ids, first[1]):
+            raise ValueError(f"{path} and {first[0]} hold different RSA images; rerun their "
+                             f"features jobs with the same settings")
+        constant = constant_patterns(found.activations)
+        if constant:
+            log.warning("%s: %d images with a constant activation pattern (dissimilarity 1 "
+                        "to every other image)", run, constant)
+        activations.append(found.activations)
+        layer = found.layer
+    if first is None:
+        raise ValueError("no runs' features to compare")
+    return activations, first[1], layer
+
+
+def study_tables(paths: Mapping[str, str | os.PathLike], runs: pd.DataFrame, comparison: str,
+                 base_condition: str, within_conditions: list[str]) -> dict[str, pd.DataFrame]:
+    """RSA of every pair of runs (`runs`: run, condition, instance; `paths`: run -> features
+    file): tables "pairs", "vs_base" and "conditions", each with the number of images."""
+    activations, image_ids, layer = load_activations({run: paths[run] for run in runs["run"]})
+    similarity = run_similarities(activations, comparison)
+    tables = {
+        "pairs": pairs_table(similarity, runs["run"].tolist()),
+        "vs_base": vs_reference(similarity, runs, base_condition, list(within_conditions)),
+        "conditions": condition_means(similarity, runs),
+    }
+    for frame in tables.values():
+        frame.insert(0, "images", len(image_ids))
+    log.info("%d runs, %d images, layer %r, %s comparison", len(runs), len(image_ids), layer,
+             comparison)
+    return tables

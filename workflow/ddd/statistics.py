@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import binom, hypergeom
+from scipy.stats import binom, hypergeom, poisson_binom
 
 from ddd.consistency import binary_kappa_matrix, check_binary, kappa_from
 
@@ -146,14 +146,11 @@ def bootstrap_interval(samples: np.ndarray, level: float = 0.95
 
 def poisson_binomial(accuracies: np.ndarray) -> np.ndarray:
     """Pmf of the number of correct runs, k = 0..len(accuracies), for independent runs
-    with their own accuracies (dynamic programming: one convolution per run)."""
+    with their own accuracies (scipy.stats.poisson_binom)."""
     acc = _accuracies(accuracies, "accuracies")
     if acc.ndim != 1:
         raise ValueError(f"accuracies must be one number per run, got shape {acc.shape}")
-    pmf = np.ones(1)
-    for p in acc:
-        pmf = np.convolve(pmf, [1.0 - p, p])
-    return pmf
+    return poisson_binom(acc).pmf(np.arange(len(acc) + 1))
 
 
 def difficulty_mixture(counts: np.ndarray, n_runs: int) -> np.ndarray:

@@ -44,6 +44,7 @@ class Recipe:
     data_seed: int
     deterministic: bool
     train_subset: TrainSubset
+    train_per_class: int | None  # only the first n training images of each class
     flip: bool
     label_smoothing: float
     bn_recalibration: int
@@ -145,6 +146,15 @@ class Flags:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A reference decision maker (ddd.references): today the dataset's ideal observer;
+    human observers or runs made elsewhere are further kinds of the same mechanism."""
+
+    name: str
+    kind: Literal["ideal_observer"]
+
+
+@dataclass(frozen=True)
 class Study:
     """A resolved study: its dataset settings (with the schema's defaults), its runs, and
     the optional image flags, label-error source and class-confusion experiment."""
@@ -157,6 +167,8 @@ class Study:
     label_errors: dict[str, Any] | None = None
     confusion: ConfusionSpec | None = None
     confusion_recipes: tuple[Recipe, ...] = ()  # one per confusion repeat
+    references: tuple[Reference, ...] = ()
+    scaling_of: str | None = None  # the study whose scaling grid this study's runs are
     given: GivenSource | None = None  # a study of given decisions (dataset kind "given")
 
     def confusion_recipe(self, pair: str, repeat: int) -> Recipe:

@@ -32,13 +32,30 @@ def flagged_lines(shares: pd.DataFrame, flag_label: str) -> list[str]:
     return lines
 
 
+def reference_lines(vs_reference: pd.DataFrame) -> list[str]:
+    """Per reference decision maker: its accuracy, the runs' accuracy relative to it, their
+    kappa with it, and the share of their errors it also makes."""
+    lines = []
+    for name, group in vs_reference.groupby("reference", sort=False):
+        rel, kappa = group["relative_accuracy"], group["kappa"]
+        lines += [
+            f"  against {name} (accuracy {group['reference_accuracy'].iloc[0]:.1%}):",
+            f"    runs' accuracy {rel.mean():.1%} of its ({rel.min():.1%} .. {rel.max():.1%}),"
+            f" kappa with it mean {kappa.mean():.3f} ({kappa.min():.3f} .. {kappa.max():.3f})",
+            f"    share of the runs' errors it makes too: mean "
+            f"{group['errors_shared'].mean():.1%}"]
+    return lines
+
+
 def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
                   shares: pd.DataFrame, n_images: int, n_classes: int | None,
-                  reference: pd.DataFrame | None = None, flag_label: str | None = None) -> str:
+                  reference: pd.DataFrame | None = None, flag_label: str | None = None,
+                  vs_reference: pd.DataFrame | None = None) -> str:
     """Accuracy, mean kappa vs base (all and in-between images), the kappa image difficulty
     alone predicts (`reference`, from analysis.difficulty_kappa) and the three shares; with
-    image flags (`flag_label`), the share of impossible images that are not flagged.
-    n_classes None: not known (given correctness alone), no chance level."""
+    image flags (`flag_label`), the share of impossible images that are not flagged; with
+    reference decision makers (`vs_reference`), how far the runs are from each. n_classes
+    None: not known (given correctness alone), no chance level."""
     acc = runs["accuracy"]
     mean_kappa = vs_base.groupby("subset")["kappa"].mean()  # NaN (undefined) pairs skipped
     by_condition = vs_base.pivot_table(index="condition", columns="subset", values="kappa",
@@ -61,5 +78,6 @@ def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
         *share_lines(shares),
         *(flagged_lines(shares, flag_label)
           if flag_label is not None and "not_flagged" in shares else []),
+        *([] if vs_reference is None else reference_lines(vs_reference)),
     ]
     return "\n".join(lines) + "\n"

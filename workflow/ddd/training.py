@@ -66,15 +66,21 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def subset_indices(labels: np.ndarray, subset: str) -> np.ndarray:
-    """Training image indices: all, or one of two fixed class-stratified halves."""
-    if subset == "all":
-        return np.arange(len(labels))
-    if subset not in ("half_a", "half_b"):
+def subset_indices(labels: np.ndarray, subset: str, per_class: int | None = None
+                   ) -> np.ndarray:
+    """Training image indices: all, or one of two fixed class-stratified halves, of the
+    first `per_class` images of each class (None: of all)."""
+    if subset not in ("all", "half_a", "half_b"):
         raise ValueError(f"unknown train subset {subset!r}; valid: all, half_a, half_b")
     chosen = []
     for cls in np.unique(labels):
-        idx = np.flatnonzero(labels == cls)
+        idx = np.flatnonzero(labels == cls)[:per_class]
+        if per_class is not None and len(idx) < per_class:
+            raise ValueError(f"train_per_class {per_class}: class {cls} has only {len(idx)} "
+                             f"training images; lower it or make a larger dataset")
+        if subset == "all":
+            chosen.append(idx)
+            continue
         idx = idx[np.random.default_rng([SPLIT_SEED, int(cls)]).permutation(len(idx))]
         half = len(idx) // 2
         chosen.append(idx[:half] if subset == "half_a" else idx[half:])
@@ -82,6 +88,11 @@ def subset_indices(labels: np.ndarray, subset: str) -> np.ndarray:
     if out.size == 0:
         raise ValueError("empty split: half of the training data has no images")
     return out
+
+
+def train_indices(labels: np.ndarray, recipe: Recipe) -> np.ndarray:
+    """The training images a recipe trains on (train_subset of the first train_per_class)."""
+    return subset_indices(labels, recipe.train_subset, recipe.train_per_class)
 
 
 def configure_determinism(deterministic: bool) -> None:

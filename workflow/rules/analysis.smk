@@ -7,28 +7,44 @@ rule collect_decisions:
     log:
         "logs/{study}/collect_decisions.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         runs=lambda wc: STUDIES[wc.study].run_ids,
     script:
         "../scripts/collect_decisions.py"
 
 
+rule image_table:
+    input:
+        correct="results/{study}/analysis/correctness.parquet",
+    output:
+        "results/{study}/analysis/images.parquet",
+    log:
+        "logs/{study}/image_table.log",
+    conda:
+        ANALYSIS_ENV
+    params:
+        runs=histogram_runs,
+        tolerance=config["analysis"]["difficulty"]["tolerance"],
+    script:
+        "../scripts/image_table.py"
+
+
 rule difficulty:
     input:
         unpack(image_flags),
         runs="results/{study}/analysis/runs.parquet",
-        correct="results/{study}/analysis/correctness.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         histogram="results/{study}/analysis/histogram.parquet",
         shares="results/{study}/analysis/shares.parquet",
     log:
         "logs/{study}/difficulty.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         histogram_runs=histogram_runs,
-        tolerance=config["analysis"]["tolerance"],
+        shares_all_but=config["analysis"]["difficulty"]["shares_all_but"],
         flag_column=flag_column,
     script:
         "../scripts/difficulty.py"
@@ -38,6 +54,7 @@ rule kappa:
     input:
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         pairs="results/{study}/analysis/kappa_pairs.parquet",
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
@@ -46,12 +63,11 @@ rule kappa:
     log:
         "logs/{study}/kappa.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         base_condition=lambda wc: STUDIES[wc.study].base_condition,
         within_conditions=within_conditions,
         histogram_runs=histogram_runs,
-        in_between_tolerance=config["analysis"]["in_between_tolerance"],
         bootstrap=config["analysis"]["bootstrap"],
     script:
         "../scripts/kappa.py"
@@ -60,6 +76,7 @@ rule kappa:
 rule epoch_dynamics:
     input:
         unpack(histogram_decision_tables),
+        images="results/{study}/analysis/images.parquet",
     output:
         changes="results/{study}/analysis/decision_changes.parquet",
         share_right="results/{study}/analysis/share_right_over_epochs.parquet",
@@ -67,7 +84,7 @@ rule epoch_dynamics:
     log:
         "logs/{study}/epoch_dynamics.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         runs=histogram_runs,
     script:
@@ -76,13 +93,13 @@ rule epoch_dynamics:
 
 rule balanced_subset:
     input:
-        "results/{study}/analysis/atlas.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         "results/{study}/analysis/balanced_subset.parquet",
     log:
         "logs/{study}/balanced_subset.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         per_bin=config["analysis"]["balanced_subset"]["per_bin"],
         seed=config["analysis"]["balanced_subset"]["seed"],
@@ -106,7 +123,7 @@ rule class_accuracy:
     log:
         "logs/{study}/class_accuracy.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         base_run=base_run,
         classes=config["analysis"]["class_table"]["classes"],
@@ -116,6 +133,7 @@ rule class_accuracy:
 
 rule summary:
     input:
+        unpack(vs_reference_table),
         runs="results/{study}/analysis/runs.parquet",
         vs_base="results/{study}/analysis/kappa_vs_base.parquet",
         shares="results/{study}/analysis/shares.parquet",
@@ -127,7 +145,7 @@ rule summary:
     log:
         "logs/{study}/summary.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         flag_label=flag_label,
     script:

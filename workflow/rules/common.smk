@@ -1,15 +1,12 @@
-import os
 import sys
 from pathlib import Path
 
-# The workflow's own package comes first, in this process and in every job: Snakemake
-# appends its search path after site-packages, so an installed copy of ddd (an editable
-# install of another checkout) would otherwise win in the scripts.
+# The workflow's own package, ahead of any installed copy, here and in every job.
 PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [PACKAGE_DIR, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-)
+import ddd
+
+ddd.jobs_import_from(PACKAGE_DIR)
 
 import pandas as pd
 
@@ -18,11 +15,15 @@ from ddd import analysis, plan
 PLAN = plan.load(
     config
 )  # validates, fills the schema's defaults in, resolves every run
-STUDIES = PLAN.studies
+STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
+MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
 TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs
-TRAIN_ENV = "../../envs/train.yaml"  # rules that run models (GPU jobs)
+# What every job of a kind shares: the conda env of rules that run models (GPU jobs) and
+# of the analyses, and a GPU job's threads and resources.
+TRAIN_ENV = "../../envs/train.yaml"
 ANALYSIS_ENV = "../../envs/analysis.yaml"
 GPU_THREADS = config["train"]["threads"]
+GPU_JOB = {"gpu": 1}
 FIGURES = [
     "fig02_kappa_vs_base",
     "fig03_histogram",
@@ -150,7 +151,7 @@ def within_conditions(wildcards):
 def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
-    for name, study in STUDIES.items():
+    for name, study in MAIN_STUDIES.items():
         if study.given:
             targets += given_targets(study)  # workflow/rules/given.smk
             continue
@@ -160,6 +161,13 @@ def all_targets():
             + (RSA_FIGURES if not study.inferred else [])
             + (GAUSSIAN_FIGURES if study.kind == "gaussian" else [])
         )
+        if study.references:
+            targets.append(f"results/{name}/tables/vs_reference.csv")
+            targets += [
+                f"results/{name}/figures/vs_{ref.name}.{ext}"
+                for ref in study.references
+                for ext in ("png", "pdf")
+            ]
         targets += [
             f"results/{name}/summary.txt",
             f"results/{name}/tables/b8_easiest_hardest_classes.csv",
@@ -170,7 +178,7 @@ def all_targets():
             for fig in figures
             for ext in ("png", "pdf")
         ]
-    if len(STUDIES) > 1:
+    if len(MAIN_STUDIES) > 1:
         targets += [
             f"results/figures/fig13_kappa_vs_base_datasets.{ext}"
             for ext in ("png", "pdf")
@@ -179,7 +187,7 @@ def all_targets():
 
 
 def print_summaries():
-    for name in STUDIES:
+    for name in MAIN_STUDIES:
         path = Path(f"results/{name}/summary.txt")
         if path.exists():
             print(path.read_text(), end="")
@@ -190,7 +198,7 @@ def experiment_targets():
     experiment.pairs 0; none for given decisions, which have no pixels)."""
     if config["experiment"]["pairs"] == 0:
         return []
-    names = [name for name, study in STUDIES.items() if not study.given]
+    names = [name for name, study in MAIN_STUDIES.items() if not study.given]
     return [
         f"results/{name}/experiment/{file}"
         for name in names
@@ -224,11 +232,41 @@ def experiment_responses(wildcards):
 
 def scored_studies(wildcards):
     """Scores of every study with answer files; an error when no study has any."""
-    studies = [name for name in STUDIES if response_files(name)]
+    studies = [name for name in MAIN_STUDIES if response_files(name)]
     if not studies:
-        folders = ", ".join(f"{response_folder(name)}/" for name in STUDIES)
+        folders = ", ".join(f"{response_folder(name)}/" for name in MAIN_STUDIES)
         raise ValueError(
             f"no answer files (*.csv) to score in {folders}: run the experiment "
             f"(results/<study>/experiment/index.html) and put the downloaded files there"
         )
     return [f"results/{name}/experiment/scores/summary.txt" for name in studies]
+
+
+def pair_tolerance():
+    """The tolerance of the pairs' trivial and impossible images: experiment.tolerance,
+    or (null) the image table's, analysis.difficulty.tolerance."""
+    own = config["experiment"]["tolerance"]
+    return config["analysis"]["difficulty"]["tolerance"] if own is None else own
+
+
+def references_of(kind):
+    return {r.name for s in STUDIES.values() for r in s.references if r.kind == kind}
+
+
+def reference_paths(study):
+    """Reference name -> its decision table, for a study."""
+    return {
+        r.name: f"results/{study}/references/{r.name}.parquet"
+        for r in STUDIES[study].references
+    }
+
+
+def reference_tables(wildcards):
+    return reference_paths(wildcards.study)
+
+
+def vs_reference_table(wildcards):
+    """The runs against the study's references (none without references)."""
+    if not STUDIES[wildcards.study].references:
+        return {}
+    return {"vs_reference": f"results/{wildcards.study}/analysis/vs_reference.parquet"}

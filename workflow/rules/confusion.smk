@@ -20,10 +20,10 @@ rule confusion_train:
         pair=r"control|[0-9]+-[0-9]+",
         repeat=r"[0-9]+",
     conda:
-        "../../envs/train.yaml"
-    threads: config["train"]["threads"]
+        TRAIN_ENV
+    threads: GPU_THREADS
     resources:
-        gpu=1,
+        **GPU_JOB,
     params:
         recipe=lambda wc: STUDIES[wc.study]
         .confusion_recipe(wc.pair, int(wc.repeat))
@@ -59,7 +59,7 @@ rule confusion_effects:
     wildcard_constraints:
         study=CONFUSION_STUDIES,
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         alpha=lambda wc: CONFUSION[wc.study].alpha,
         correction=lambda wc: CONFUSION[wc.study].correction,
@@ -85,7 +85,7 @@ rule confusion_fig_effects:
     wildcard_constraints:
         study=CONFUSION_STUDIES,
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         both_ways=lambda wc: CONFUSION[wc.study].both_ways,
@@ -111,7 +111,7 @@ rule confusion_fig_information:
     wildcard_constraints:
         study=CONFUSION_STUDIES,
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         both_ways=lambda wc: CONFUSION[wc.study].both_ways,

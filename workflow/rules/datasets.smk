@@ -6,7 +6,7 @@ rule dataset:
         "logs/{study}/dataset.log",
     conda:
         # torch and torchvision: ImageNet's index reads its images with them
-        "../../envs/train.yaml"
+        TRAIN_ENV
     params:
         spec=dataset_spec,
     script:

@@ -5,13 +5,13 @@
 
 rule experiment_pairs:
     input:
-        atlas="results/{study}/analysis/atlas.parquet",
+        images="results/{study}/analysis/images.parquet",
     output:
         pairs="results/{study}/experiment/pairs.csv",
     log:
         "logs/{study}/experiment/pairs.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         pairs=config["experiment"]["pairs"],
         seed=config["experiment"]["seed"],
@@ -39,11 +39,13 @@ rule experiment_page:
     log:
         "logs/{study}/experiment/page.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         display_size=config["experiment"]["display_size"],
         selection={
-            key: config["experiment"][key] for key in ("pairs", "seed", "tolerance")
+            "pairs": config["experiment"]["pairs"],
+            "seed": config["experiment"]["seed"],
+            "tolerance": pair_tolerance(),
         },
         figure_pairs=config["experiment"]["figure_pairs"],
         dpi=config["figures"]["dpi"],
@@ -65,7 +67,7 @@ rule experiment_scores:
     log:
         "logs/{study}/experiment/scores.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:

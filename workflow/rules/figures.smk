@@ -13,7 +13,7 @@ rule fig02_kappa_vs_base:
     log:
         "logs/{study}/figures/fig02_kappa_vs_base.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         ylim=config["figures"]["kappa_vs_base"]["ylim"],
@@ -35,7 +35,7 @@ rule fig03_histogram:
     log:
         "logs/{study}/figures/fig03_histogram.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         title=config["figures"]["histogram"]["title"],
@@ -58,7 +58,7 @@ rule fig04_base_over_epochs:
     log:
         "logs/{study}/figures/fig04_base_over_epochs.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:
@@ -80,7 +80,7 @@ rule fig05_runs_over_epochs:
     log:
         "logs/{study}/figures/fig05_runs_over_epochs.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:
@@ -101,7 +101,7 @@ rule fig06_class_accuracy:
     log:
         "logs/{study}/figures/fig06_class_accuracy.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         base_run=base_run,
@@ -124,7 +124,7 @@ rule fig07_accuracy:
     log:
         "logs/{study}/figures/fig07_accuracy.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:
@@ -145,7 +145,7 @@ rule fig10_kappa_matrix:
     log:
         "logs/{study}/figures/fig10_kappa_matrix.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         annotate=config["figures"]["kappa_matrix"]["annotate"],
@@ -167,7 +167,7 @@ rule fig11_decision_changes:
     log:
         "logs/{study}/figures/fig11_decision_changes.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
     script:
@@ -188,7 +188,7 @@ rule fig16_kappa_in_between:
     log:
         "logs/{study}/figures/fig16_kappa_in_between.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         annotate=config["figures"]["kappa_matrix"]["annotate"],
@@ -211,7 +211,7 @@ rule fig18_kl_vs_accuracy:
     log:
         "logs/{study}/figures/fig18_kl_vs_accuracy.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         skip_classes=config["figures"]["kl_vs_accuracy"]["skip_classes"],
@@ -233,7 +233,7 @@ rule fig13_kappa_vs_base_datasets:
     log:
         "logs/figures/fig13_kappa_vs_base_datasets.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         studies=list(STUDIES),
@@ -255,7 +255,7 @@ rule fig17_rsa_vs_base:
     log:
         "logs/{study}/figures/fig17_rsa_vs_base.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         layer=config["analysis"]["rsa"]["layer"],
@@ -279,7 +279,7 @@ rule fig17_rsa_matrix:
     log:
         "logs/{study}/figures/fig17_rsa_matrix.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         dpi=config["figures"]["dpi"],
         annotate=config["figures"]["kappa_matrix"]["annotate"],

@@ -9,10 +9,10 @@ rule infer:
     wildcard_constraints:
         run=one_of(INFERRED_RUNS),
     conda:
-        "../../envs/train.yaml"
-    threads: config["train"]["threads"]
+        TRAIN_ENV
+    threads: GPU_THREADS
     resources:
-        gpu=1,
+        **GPU_JOB,
     params:
         model=pretrained_model,
         run=run_info,

@@ -11,10 +11,10 @@ rule features:
     wildcard_constraints:
         run=one_of(TRAINED_RUNS),
     conda:
-        "../../envs/train.yaml"
-    threads: config["train"]["threads"]
+        TRAIN_ENV
+    threads: GPU_THREADS
     resources:
-        gpu=1,
+        **GPU_JOB,
     params:
         recipe=run_recipe,
         device=config["train"]["device"],
@@ -37,7 +37,7 @@ rule rsa:
     log:
         "logs/{study}/rsa.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         runs=run_table,
         base_condition=lambda wc: STUDIES[wc.study].base_condition,
@@ -56,7 +56,7 @@ rule label_errors:
     log:
         "logs/{study}/label_errors.log",
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         source=lambda wc: label_errors_spec(wc)["source"],
         filter_by=lambda wc: label_errors_spec(wc).get("filter_by"),

@@ -10,10 +10,10 @@ rule train:
     wildcard_constraints:
         run=one_of(TRAINED_RUNS),
     conda:
-        "../../envs/train.yaml"
-    threads: config["train"]["threads"]
+        TRAIN_ENV
+    threads: GPU_THREADS
     resources:
-        gpu=1,
+        **GPU_JOB,
     params:
         recipe=run_recipe,
         run=run_info,

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ddd import analysis, correctness
+from ddd import analysis
 from ddd.atomic import atomic_path
 from ddd.flags import read_flags
 from ddd.logs import to_file
@@ -10,16 +10,16 @@ from ddd.logs import to_file
 smk = snakemake
 
 with to_file(smk.log[0]) as log:
-    runs = pd.read_parquet(smk.input.runs)
-    correct = pd.read_parquet(smk.input.correct)
+    images = pd.read_parquet(smk.input.images)
     chosen = list(smk.params.histogram_runs)
+    accuracy = pd.read_parquet(smk.input.runs).set_index("run").loc[chosen, "accuracy"]
     flags = None
     if hasattr(smk.input, "flags"):  # the study configures image_flags
-        flags = read_flags(smk.input.flags, smk.params.flag_column, correct.index.to_numpy())
+        flags = read_flags(smk.input.flags, smk.params.flag_column, images["image_id"].to_numpy())
         log.info("%d of %d images flagged (%s)", flags.sum(), flags.size,
                  smk.params.flag_column)
-    histogram, shares = analysis.difficulty_tables(correctness.matrix(correct, chosen),
-                                                   smk.params.tolerance, flags=flags)
+    histogram, shares = analysis.difficulty_tables(images, accuracy.to_numpy(),
+                                                   smk.params.shares_all_but, flags=flags)
     for name, frame in {"histogram": histogram, "shares": shares}.items():
         with atomic_path(smk.output[name]) as tmp:
             frame.to_parquet(tmp, index=False)

@@ -15,5 +15,7 @@ with to_file(smk.log[0]):
                          n_images=len(pd.read_parquet(smk.input.correct, columns=["label"])),
                          n_classes=read_manifest(smk.input.manifest)["splits"]["test"]["classes"],
                          reference=pd.read_parquet(smk.input.reference),
-                         flag_label=smk.params.flag_label)
+                         flag_label=smk.params.flag_label,
+                         vs_reference=pd.read_parquet(smk.input.vs_reference)
+                         if hasattr(smk.input, "vs_reference") else None)
     write_text(smk.output[0], text)

@@ -1,4 +1,4 @@
-"""Pairs of one trivial and one impossible image, chosen from the difficulty atlas."""
+"""Pairs of one trivial and one impossible image, chosen from the per-image difficulty table."""
 
 from __future__ import annotations
 
@@ -26,33 +26,29 @@ def _round_robin(queues: dict[int, list[int]], rng: np.random.Generator) -> list
     return order
 
 
-def categories(atlas: pd.DataFrame, tolerance: int = 0) -> np.ndarray:
-    """Each atlas image's category (difficulty.CATEGORIES) with `tolerance`."""
-    if atlas.empty:
-        raise ValueError("the atlas has no images")
-    runs = atlas["runs"].unique()
-    if len(runs) != 1:
-        raise ValueError(f"the atlas mixes run counts {sorted(runs.tolist())}")
-    return np.asarray(difficulty.CATEGORIES)[
-        difficulty.categorise(atlas["n_correct"].to_numpy(), int(runs[0]), tolerance)]
+def categories(images: pd.DataFrame, tolerance: int | None = None) -> np.ndarray:
+    """Each image's category name (difficulty.CATEGORIES): the table's own, or under the
+    override `tolerance` (config experiment.tolerance)."""
+    return np.asarray(difficulty.CATEGORIES)[difficulty.categories(images, tolerance)]
 
 
-def select_pairs(atlas: pd.DataFrame, n_pairs: int, seed: int,
-                 tolerance: int = 0) -> pd.DataFrame:
-    """Up to `n_pairs` pairs of one trivial and one impossible atlas image; no image twice.
+def select_pairs(images: pd.DataFrame, n_pairs: int, seed: int,
+                 tolerance: int | None = None) -> pd.DataFrame:
+    """Up to `n_pairs` pairs of one trivial and one impossible image of a per-image table
+    (difficulty.image_table); no image twice.
 
-    Trivial and impossible follow difficulty.categorise with `tolerance` (0: all runs right
-    and none right). Pairs of the same class come first, so that the class does not give
-    the answer away: one pair per class and round, classes in a seeded random order each
-    round. When no class has both kinds left, the remaining images of each kind are
-    paired across classes, again one class per kind and round. Fewer pairs than asked
-    for come back when the atlas has fewer trivial or impossible images (columns
-    PAIR_COLUMNS; pair numbers start at 1, in the order chosen), none when either kind is
-    missing.
+    Trivial and impossible are the table's categories, or with `tolerance` those of
+    difficulty.categorise under it (0: all runs right and none right). Pairs of the same
+    class come first, so that the class does not give the answer away: one pair per class
+    and round, classes in a seeded random order each round. When no class has both kinds
+    left, the remaining images of each kind are paired across classes, again one class per
+    kind and round. Fewer pairs than asked for come back when the table has fewer trivial
+    or impossible images (columns PAIR_COLUMNS; pair numbers start at 1, in the order
+    chosen), none when either kind is missing.
     """
     if n_pairs < 1:
         raise ValueError(f"n_pairs must be at least 1, got {n_pairs}")
-    table = atlas.sort_values("image_id", kind="stable").reset_index(drop=True)
+    table = images.sort_values("image_id", kind="stable").reset_index(drop=True)
     category = categories(table, tolerance)
     rng = np.random.default_rng(seed)
     trivial = _queues(table[category == "trivial"], rng)

@@ -1,0 +1,71 @@
+"""Runs against their reference decision makers: how far from ideal, and the scaling grid."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from ddd.plots.base import pretty
+
+
+def vs_reference(runs: pd.DataFrame, classes: pd.DataFrame, reference: str,
+                 title: str) -> plt.Figure:
+    """Left: per run, accuracy relative to the reference's against kappa with it. Right: per
+    class, each run's accuracy (grey), the runs' mean (black) and the reference's (red)."""
+    runs = runs[runs["reference"] == reference]
+    classes = classes[classes["reference"] == reference]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8),
+                                      gridspec_kw={"width_ratios": [1, 1.6]})
+    left.scatter(runs["relative_accuracy"], runs["kappa"], color="0.3", s=18)
+    left.errorbar(runs["relative_accuracy"], runs["kappa"],
+                  yerr=[runs["kappa"] - runs["ci_low"], runs["ci_high"] - runs["kappa"]],
+                  fmt="none", ecolor="0.7", elinewidth=1)
+    left.set_xlim(0, max(1.05, runs["relative_accuracy"].max() + 0.05))
+    left.set_ylim(min(0.0, runs["kappa"].min() - 0.05), 1.0)
+    left.axvline(1.0, color="tab:red", lw=1, ls="--")
+    left.set_xlabel(f"accuracy / {pretty(reference)}'s")
+    left.set_ylabel(f"κ with {pretty(reference)}")
+    for name, group in classes.groupby("decider", sort=False):
+        group = group.sort_values("class")
+        if group["is_reference"].iloc[0]:
+            style = {"color": "tab:red", "lw": 2, "label": pretty(name), "zorder": 3}
+        elif name == "mean of runs":
+            style = {"color": "black", "lw": 1.5, "label": name, "zorder": 2}
+        else:
+            style = {"color": "0.75", "lw": 0.6, "zorder": 1}
+        right.plot(group["class"], group["accuracy"], **style)
+    right.set_xlabel("class")
+    right.set_ylabel("accuracy")
+    right.set_ylim(-0.02, 1.02)
+    right.legend(frameon=False, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def scaling_figure(table: pd.DataFrame, references: list[str], title: str) -> plt.Figure:
+    """Kappa between runs and kappa with each reference against the runs' accuracy, one
+    point per grid point (training images per class x epochs); arrows follow more data."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.0))
+    x = "accuracy"
+    series = [("kappa_between_runs", "between runs", "0.2", "o")]
+    series += [(f"kappa_with_{name}", f"with {pretty(name)}", "tab:red", "s")
+               for name in references]
+    for column, label, color, marker in series:
+        ax.scatter(table[x], table[column], color=color, marker=marker, s=24, label=label)
+        for _, group in table.groupby("epochs"):
+            group = group.sort_values("train_per_class")
+            ax.plot(group[x], group[column], color=color, lw=0.6, alpha=0.6)
+    for _, row in table.iterrows():
+        ax.annotate(f"{row['train_per_class']:.0f}/{row['epochs']:.0f}",
+                    (row[x], row["kappa_between_runs"]), fontsize=6,
+                    xytext=(3, 3), textcoords="offset points")
+    for name in references:
+        ax.axvline(table[f"{name}_accuracy"].iloc[0], color="tab:red", lw=1, ls="--",
+                   label=f"{pretty(name)}'s accuracy")
+    ax.set_xlabel("mean accuracy of the runs (labels: images per class / epochs)")
+    ax.set_ylabel("mean κ")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

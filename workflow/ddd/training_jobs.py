@@ -1,0 +1,105 @@
+"""Training jobs end to end: a study's run or a class-confusion run, from the prepared
+dataset files to its decision table and metadata (the `train` and `confusion_train` rules'
+scripts only open and write files around these)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import torch
+from torch import nn
+
+from ddd import confusion, decisions
+from ddd.batches import Batches
+from ddd.datasets import arrays, splits
+from ddd.study import Recipe, config_hash
+from ddd.training import run_metadata, train, train_indices
+
+log = logging.getLogger(__name__)
+
+
+def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.PathLike,
+              fields: Mapping[str, Any], device: torch.device, checkpoint: str | os.PathLike,
+              eval_batch_size: int, workers: int = 0
+              ) -> tuple[nn.Module, pa.Table, dict[str, Any]]:
+    """Train one run of a study: the final model, its decision table and its metadata
+    (`fields`, which name the run, first, then the training's)."""
+    manifest = splits.read_manifest(manifest_path)
+    keep = train_indices(splits.labels(data, "train"), recipe)
+    train_data = splits.open_split(data, manifest_path, "train", device, train=True, keep=keep,
+                                   workers=workers, verify=True)
+    test_data = splits.open_split(data, manifest_path, "test", device, workers=workers)
+    key = config_hash(recipe.as_dict(), manifest["sha256"])
+    log.info("run %s: %s on %s, %d training images, config hash %s", fields.get("run"),
+             recipe.architecture, device, len(keep), key)
+    began = time.perf_counter()
+    model, result = train(recipe, train_data, test_data, num_classes=splits.num_classes(manifest),
+                          checkpoint=checkpoint, checkpoint_key=key,
+                          eval_batch_size=eval_batch_size, image_size=splits.image_size(manifest))
+    metadata = {**fields, **run_metadata(recipe, result, key, manifest["sha256"], len(keep),
+                                         device, time.perf_counter() - began)}
+    table = decisions.from_predictions(result.predictions, splits.labels(data, "test"))
+    return model, table, metadata
+
+
+def train_confusion_run(recipe: Recipe, data: str | os.PathLike,
+                        manifest_path: str | os.PathLike, *, study: str, dataset: str,
+                        classes: list[int], pair: str, repeat: int,
+                        train_per_class: int | None, both_ways: bool, device: torch.device,
+                        checkpoint: str | os.PathLike, eval_batch_size: int
+                        ) -> tuple[pa.Table, dict[str, Any]]:
+    """Train one class-confusion run (`pair` "a-b" or a control, its `repeat` seeding the
+    relabelling) on the `classes` of an in-memory dataset: its decision table (original
+    image ids and class labels) and metadata."""
+    classes = list(classes)
+    pair_classes = confusion.parse_pair(pair)
+    manifest = arrays.read_manifest(manifest_path)
+    train_split = arrays.load(data, "train", verify=True, manifest_path=manifest_path)
+    test_split = arrays.load(data, "test")
+    keep = confusion.subset_indices(train_split.labels, classes, train_per_class)
+    labels = train_split.labels[keep]
+    if pair_classes is not None:
+        labels = confusion.relabel(labels, *pair_classes, seed=repeat, both_ways=both_ways)
+    relabelled = int((labels != train_split.labels[keep]).sum())
+    test_ids = confusion.subset_indices(test_split.labels, classes)
+
+    def to_device(images: np.ndarray, labels: np.ndarray) -> Batches:
+        positions = confusion.to_positions(labels, classes)
+        return Batches(torch.from_numpy(images).to(device), torch.from_numpy(positions).to(device))
+
+    key = config_hash(recipe.as_dict(), manifest["sha256"], classes, train_per_class, pair,
+                      repeat, both_ways)
+    log.info("confusion %s, repeat %d: %s on %s, %d training images (%d relabelled), "
+             "classes %s", pair, repeat, recipe.architecture, device, len(keep), relabelled,
+             classes)
+    began = time.perf_counter()
+    _, result = train(recipe, to_device(train_split.images[keep], labels),
+                      to_device(test_split.images[test_ids], test_split.labels[test_ids]),
+                      num_classes=len(classes), checkpoint=checkpoint, checkpoint_key=key,
+                      eval_batch_size=eval_batch_size)
+    metadata = {
+        "study": study,
+        "run": f"confusion_{pair}-{repeat}",
+        "condition": f"confusion_{pair}",
+        "instance": repeat,
+        "pair": pair,
+        "a": pair_classes[0] if pair_classes else None,
+        "b": pair_classes[1] if pair_classes else None,
+        "both_ways": both_ways,
+        "repeat": repeat,
+        "classes": classes,
+        "relabelled": relabelled,
+        "dataset": dataset,
+        **run_metadata(recipe, result, key, manifest["sha256"], len(keep), device,
+                       time.perf_counter() - began),
+    }
+    predictions = np.asarray(classes, dtype=np.int16)[result.predictions]
+    table = decisions.from_predictions(predictions, test_split.labels[test_ids],
+                                       image_ids=test_ids)
+    return table, metadata

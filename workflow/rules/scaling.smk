@@ -1,0 +1,34 @@
+# The scaling study (README, "References and the ideal observer"): a named target, not
+# in `all`. The grid's runs are the study <study>_scaling, trained by the usual rules.
+
+from ddd import scaling
+
+SCALED = [name for name, study in STUDIES.items() if study.scaling_of]
+
+
+rule scaling_summary:
+    input:
+        unpack(lambda wc: reference_paths(wc.study + scaling.SUFFIX)),
+        runs="results/{study}_scaling/analysis/runs.parquet",
+        correct="results/{study}_scaling/analysis/correctness.parquet",
+    output:
+        table="results/{study}/scaling/scaling.parquet",
+        csv="results/{study}/scaling/scaling.csv",
+        png="results/{study}/scaling/scaling.png",
+        pdf="results/{study}/scaling/scaling.pdf",
+    log:
+        "logs/{study}/scaling.log",
+    wildcard_constraints:
+        study=one_of(STUDIES[name].scaling_of for name in SCALED),
+    conda:
+        ANALYSIS_ENV
+    params:
+        references=lambda wc: [r.name for r in STUDIES[wc.study].references],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/scaling.py"
+
+
+rule scaling:
+    input:
+        [f"results/{STUDIES[name].scaling_of}/scaling/scaling.pdf" for name in SCALED],

@@ -1,0 +1,26 @@
+"""The scaling grid reduced to one row per grid point, as a table and a figure."""
+
+import pandas as pd
+
+from ddd import correctness, references, scaling
+from ddd.atomic import atomic_path
+from ddd.logs import to_file
+from ddd.plots import base
+from ddd.plots.references import scaling_figure
+
+smk = snakemake
+
+with to_file(smk.log[0]) as log:
+    runs = pd.read_parquet(smk.input.runs)
+    correct = pd.read_parquet(smk.input.correct)
+    labels = correct["label"].to_numpy()
+    refs = {name: references.load(smk.input[name], correct.index.to_numpy(), labels)
+            for name in smk.params.references}
+    table = scaling.summary(runs, correctness.matrix(correct, runs["run"].tolist()), refs)
+    with atomic_path(smk.output.table) as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(smk.output.csv) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.4f")
+    fig = scaling_figure(table, list(refs), f"{smk.wildcards.study}: scaling")
+    base.save(fig, [smk.output.png, smk.output.pdf], smk.params.dpi)
+    log.info("%d grid points:\n%s", len(table), table.to_string(index=False))
