@@ -69,7 +69,7 @@ rule given_manifest:
     wildcard_constraints:
         study=GIVEN_STUDIES,
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         spec=lambda wc: given_source(wc).spec(),
         runs=lambda wc: {run.run_id: run.given.name for run in STUDIES[wc.study].runs},
@@ -92,7 +92,7 @@ rule given_decisions:
         study=GIVEN_STUDIES,
         run=one_of(GIVEN_RUNS),
     conda:
-        "../../envs/analysis.yaml"
+        ANALYSIS_ENV
     params:
         spec=lambda wc: given_source(wc).spec(),
         run=run_info,
