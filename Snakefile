@@ -27,6 +27,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
+include: "workflow/rules/given.smk"
 
 
 rule all:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import analysis, cli, correctness
+from ddd import analysis, cli, correctness, difficulty
 from tests.conftest import write_run
 from tests.test_given import _mvh_folder
 
@@ -71,7 +71,9 @@ def test_unbiased_kappa_in_json(tmp_path, rng, capsys):
 def test_difficulty_equals_difficulty_tables(tmp_path, rng, capsys):
     _, plain = _runs(tmp_path, rng, n_runs=5)
     matrix = np.stack([pd.read_csv(p).eval("label == prediction").to_numpy() for p in plain])
-    histogram, shares = analysis.difficulty_tables(matrix, 1)
+    wide = pd.DataFrame(matrix.T, columns=[f"r{i}" for i in range(len(matrix))]).assign(label=0)
+    images = difficulty.image_table(wide, [f"r{i}" for i in range(len(matrix))])
+    histogram, shares = analysis.difficulty_tables(images, matrix.mean(axis=1), 1)
     out = json.loads(_run(capsys, "difficulty", *plain, "--format", "json"))
     pd.testing.assert_frame_equal(pd.DataFrame(out["histogram"]).drop(columns="subset"),
                                   histogram, check_dtype=False, rtol=1e-12)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ddd import analysis, given
+from ddd import analysis, difficulty, given
 
 
 def kappa_table(data: dict[str, given.Decisions], resamples: int, seed: int, level: float,
@@ -36,8 +36,10 @@ def difficulty_table(data: dict[str, given.Decisions], tolerance: int
     with a leading subset column."""
     parts = {"histogram": [], "shares": []}
     for subset, d in data.items():
-        for name, frame in zip(parts, analysis.difficulty_tables(d.correct, tolerance),
-                               strict=True):
+        wide = pd.DataFrame(d.correct.T, columns=d.runs, index=d.image_ids).assign(label=0)
+        images = difficulty.image_table(wide, list(d.runs))
+        tables = analysis.difficulty_tables(images, d.correct.mean(axis=1), tolerance)
+        for name, frame in zip(parts, tables, strict=True):
             parts[name].append(frame.assign(subset=subset)[["subset", *frame.columns]])
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 

@@ -312,24 +312,34 @@ def _read_table(path: Path) -> pd.DataFrame:
                      f"for a correctness matrix")
 
 
+def columns(path: str | os.PathLike) -> list[str]:
+    """The column names of a CSV or Parquet table, read from its header alone."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"decisions file {path} does not exist")
+    try:
+        if path.suffix == ".csv":
+            return [str(c) for c in pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns]
+        if path.suffix == ".parquet":
+            return pq.read_schema(path).names
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            pa.ArrowException, OSError):
+        _read_table(path)  # raises the reader's message
+    raise GivenError(f"{path}: unknown format {path.suffix!r}; give .csv or .parquet")
+
+
 def _is_matrix(path: Path) -> bool:
     if path.suffix == ".npy":
         return True
-    if path.suffix == ".csv" and path.is_file():
-        try:
-            columns = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
-        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-            return False  # read_run reports it
-    elif path.suffix == ".parquet" and path.is_file():
-        try:
-            columns = pq.read_schema(path).names
-        except (pa.ArrowException, OSError):
-            return False
-    else:
+    if path.suffix not in (".csv", ".parquet") or not path.is_file():
         return False
-    decisions = "correct" in columns or {"label", "prediction"} <= set(columns)
-    return bool(columns) and (columns[0] == "run" or (columns[0] == "image_id"
-                                                      and not decisions))
+    try:
+        columns_ = columns(path)
+    except GivenError:
+        return False  # read_run reports it
+    decisions = "correct" in columns_ or {"label", "prediction"} <= set(columns_)
+    return bool(columns_) and (columns_[0] == "run" or (columns_[0] == "image_id"
+                                                        and not decisions))
 
 
 def _binary(values: np.ndarray | pd.Series, path: Path, what: str) -> np.ndarray:

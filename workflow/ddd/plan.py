@@ -11,6 +11,7 @@ small input functions; scripts receive plain values and never resolve config aga
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -20,9 +21,11 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ddd import confusion, scaling
+from ddd import confusion, given, scaling
 from ddd.study import (
     Flags,
+    GivenRun,
+    GivenSource,
     Pretrained,
     Recipe,
     Reference,
@@ -100,6 +103,14 @@ class Plan:
         return {run for study in self.studies.values() for run in study.inferred}
 
     @property
+    def given_runs(self) -> set[str]:
+        return {run for study in self.studies.values() for run in study.given_runs}
+
+    @property
+    def given_studies(self) -> list[str]:
+        return [name for name, study in self.studies.items() if study.given]
+
+    @property
     def main_studies(self) -> list[str]:
         """The configured studies (not the runs of a scaling grid)."""
         return [name for name, study in self.studies.items() if not study.scaling_of]
@@ -107,7 +118,6 @@ class Plan:
     @property
     def confusion_studies(self) -> list[str]:
         return [name for name, study in self.studies.items() if study.confusion]
-
 
 
 def load(config: dict[str, Any]) -> Plan:
@@ -122,17 +132,42 @@ def load(config: dict[str, Any]) -> Plan:
                                   f"scaling runs; rename the study")
             studies[grid.name] = grid
     plan = Plan(studies)
-    both = plan.trained_runs & plan.inferred_runs
-    if both:
-        raise ConfigError(
-            f"config: {sorted(both)} name a trained run in one study and a pretrained model "
-            f"in another; the train and infer rules tell their outputs apart by run id: "
-            f"rename the condition or the model")
+    kinds = {"a trained run": plan.trained_runs, "a pretrained model": plan.inferred_runs,
+             "a given run": plan.given_runs}
+    for i, (kind, runs) in enumerate(kinds.items()):
+        for other, other_runs in list(kinds.items())[i + 1:]:
+            both = runs & other_runs
+            if both:
+                raise ConfigError(
+                    f"config: {sorted(both)} name {kind} in one study and {other} in "
+                    f"another; the rules that write decision tables tell their outputs apart "
+                    f"by run id: rename the condition, model or given run")
+    _check_histogram_runs(plan, config["analysis"])
     return plan
+
+
+def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:
+    """Every configured study gives its difficulty histogram more than twice as many runs
+    as the largest tolerance, so that trivial and impossible images do not overlap."""
+    selection = analysis["histogram_runs"]
+    keys = {key: analysis["difficulty"][key] for key in ("tolerance", "shares_all_but")}
+    key, tolerance = max(keys.items(), key=lambda item: item[1])
+    for name in plan.main_studies:
+        runs = plan.studies[name].runs
+        n = len({run.condition for run in runs}) if selection == "one_per_condition" \
+            else len(runs)
+        if n <= 2 * tolerance:
+            raise ConfigError(
+                f"config: studies.{name}: analysis.histogram_runs {selection} gives the "
+                f"difficulty histogram {n} runs, but analysis.difficulty.{key} {tolerance} "
+                f"needs more than {2 * tolerance}: add runs or conditions, set histogram_runs "
+                f"to all, or lower the tolerance")
 
 
 def _study(name: str, spec: dict[str, Any]) -> Study:
     where = f"studies.{name}"
+    if "given" in spec:
+        return _given_study(name, spec)
     conditions = spec.get("conditions", {})
     pretrained = spec.get("pretrained", {})
     both = sorted(conditions.keys() & pretrained.keys())
@@ -233,3 +268,116 @@ def _confusion_recipe(where: str, base: dict[str, Any], spec: confusion.Confusio
     seeds = {key: values.get(key, defaults[key]["default"]) for key in ("init_seed", "data_seed")}
     values.update(spec.repeat_seeds(seeds, repeat))
     return recipe(values, f"{where}.confusion, repeat {repeat}, recipe")
+
+
+def _given_study(name: str, spec: dict[str, Any]) -> Study:
+    """A study of given decisions: its source, and one run per given run named
+    (condition, instance) by given.conditions, a run's own condition and instance, or else
+    its name made a condition (characters other than letters, digits and _ become _)."""
+    where = f"studies.{name}.given"
+    section = spec["given"]
+    runs = section.get("runs", [])
+    configured = [section.get("matrix"), section.get("mvh"), *(
+        runs if isinstance(runs, list) else
+        (v if isinstance(v, str) else v["path"] for v in runs.values()))]
+    for path in filter(None, configured):
+        if Path(path).parts[:1] == ("results",):
+            raise ConfigError(f"config: {where}: {path} lies under results/, where the "
+                              f"workflow writes; move the given file elsewhere")
+    try:
+        source, paths = _given_source(section)
+    except (given.GivenError, FileNotFoundError) as err:
+        raise ConfigError(f"config: {where}: {err}") from None
+    named = _given_names(where, section, list(paths))
+    runs = tuple(Run(name, condition, instance, None, given=GivenRun(run, paths[run]))
+                 for run, (condition, instance) in named.items())
+    study = Study(name, {"kind": "given"}, spec["base_condition"], runs,
+                  flags=_flags(name, spec), given=source)
+    if study.base_condition not in {run.condition for run in runs}:
+        raise ConfigError(f"config: studies.{name}: base_condition {study.base_condition!r} "
+                          f"is not a condition of the given runs "
+                          f"{sorted({run.condition for run in runs})}: set base_condition")
+    return study
+
+
+def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]:
+    """The source of a given study and each given run's file (by run name)."""
+    names = section.get("class_names")
+    common = {"class_names": tuple(names) if isinstance(names, list) else names,
+              "classes": section.get("classes")}
+    if "matrix" in section:
+        path = section["matrix"]
+        run_names = section.get("run_names")
+        runs = given.read_matrix(path, run_names).runs
+        files = [path] + ([str(Path(path).with_suffix(".txt"))]
+                          if path.endswith(".npy") and run_names is None else [])
+        return (GivenSource("matrix", tuple(files), False, False, path=path,
+                            run_names=tuple(run_names) if run_names else None, **common),
+                dict.fromkeys(runs, path))
+    if "mvh" in section:
+        folder = section["mvh"]
+        level = section.get("condition")
+        levels = given.read_mvh(folder, None if level is None else str(level))
+        if len(levels) > 1:
+            raise given.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
+                                   f"one with condition: (one study per level)")
+        level, decisions = next(iter(levels.items()))
+        files = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
+        return (GivenSource("mvh", files, True, False, path=folder, level=level, **common),
+                dict.fromkeys(decisions.runs, folder))
+    runs = section["runs"]
+    if isinstance(runs, list):
+        stems = [Path(path).stem for path in runs]
+        if len(set(stems)) != len(stems):
+            raise given.GivenError(f"runs {runs} repeat file names; name the runs (run name "
+                                   f"-> file)")
+        paths = dict(zip(stems, runs, strict=True))
+    else:
+        paths = {run: value if isinstance(value, str) else value["path"]
+                 for run, value in runs.items()}
+    headers = [set(given.columns(path)) for path in paths.values()]
+    return (GivenSource("runs", tuple(dict.fromkeys(paths.values())),
+                        all({"label", "prediction"} <= h for h in headers),
+                        all("epoch" in h for h in headers), **common), paths)
+
+
+def _given_names(where: str, section: dict[str, Any], runs: list[str]
+                 ) -> dict[str, tuple[str, int]]:
+    """(condition, instance) of each given run, in the runs' order."""
+    named: dict[str, tuple[str, int]] = {}
+    for condition, members in section.get("conditions", {}).items():
+        for instance, run in enumerate(members, 1):
+            if run not in runs:
+                raise ConfigError(f"config: {where}.conditions.{condition}: no given run "
+                                  f"{run!r}; runs: {runs}")
+            if run in named:
+                raise ConfigError(f"config: {where}.conditions: run {run!r} is listed twice")
+            named[run] = (condition, instance)
+    own = section["runs"] if isinstance(section.get("runs"), dict) else {}
+    for run in runs:
+        value = own.get(run)
+        if not isinstance(value, dict) or "condition" not in value and "instance" not in value:
+            continue
+        if run in named:
+            raise ConfigError(f"config: {where}: run {run!r} has a condition of its own and "
+                              f"is listed in conditions; keep one")
+        condition = value.get("condition", _condition_name(run))
+        taken = {i for c, i in named.values() if c == condition}
+        named[run] = (condition, value.get("instance", max(taken, default=0) + 1))
+    for run in runs:
+        named.setdefault(run, (_condition_name(run), 1))
+    seen: dict[tuple[str, int], str] = {}
+    for run in runs:
+        if named[run] in seen:
+            condition, instance = named[run]
+            raise ConfigError(f"config: {where}: runs {seen[named[run]]!r} and {run!r} are "
+                              f"both instance {instance} of condition {condition!r}; give "
+                              f"them distinct conditions or instances")
+        seen[named[run]] = run
+    return {run: named[run] for run in runs}
+
+
+def _condition_name(run: str) -> str:
+    """A run name as a condition name: letters, digits and _, starting with a letter."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", run)
+    return name if name[:1].isalpha() else f"r_{name}"

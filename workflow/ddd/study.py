@@ -1,5 +1,6 @@
 """A study: one dataset, a base training recipe and named conditions that change it, and
-pretrained models evaluated on the same images.
+pretrained models evaluated on the same images; or runs whose decisions are given (files
+made elsewhere: ddd.given), analysed without a dataset.
 
 A condition changes some recipe fields and has a number of instances. A change is either
 one value for every instance or a list with one value per instance (seeds, learning-rate
@@ -78,9 +79,45 @@ class Pretrained:
 
 
 @dataclass(frozen=True)
+class GivenRun:
+    """A given run: its name in its source and the file that holds its decisions (the
+    matrix, or its observer's model-vs-human CSV)."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class GivenSource:
+    """Where a given study's decisions come from. kind: runs (one file per run), matrix or
+    mvh (path: the matrix or the folder; level: the analysed condition level); files: every
+    input file; labels, epochs: whether every run gives labels and predictions, epochs;
+    class_names (a list or a file) and classes as configured."""
+
+    kind: Literal["runs", "matrix", "mvh"]
+    files: tuple[str, ...]
+    labels: bool
+    epochs: bool
+    path: str | None = None
+    level: str | None = None
+    run_names: tuple[str, ...] | None = None
+    class_names: str | tuple[str, ...] | None = None
+    classes: int | None = None
+
+    @property
+    def classes_known(self) -> bool:
+        """Whether the class count is known (chance accuracy: Fig 7, the summary)."""
+        return self.labels or self.classes is not None or self.class_names is not None
+
+    def spec(self) -> dict[str, Any]:
+        """Plain values for a rule's params."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class Run:
-    """One model: a trained condition's instance with its resolved recipe, or a pretrained
-    model (recipe None)."""
+    """One model: a trained condition's instance with its resolved recipe, a pretrained
+    model (recipe None), or a given run (recipe None; its decisions read from a file)."""
 
     study: str
     condition: str
@@ -88,6 +125,7 @@ class Run:
     recipe: Recipe | None
     reference: Literal["base", "within"] = "base"
     pretrained: Pretrained | None = None
+    given: GivenRun | None = None
 
     @property
     def run_id(self) -> str:
@@ -131,6 +169,7 @@ class Study:
     confusion_recipes: tuple[Recipe, ...] = ()  # one per confusion repeat
     references: tuple[Reference, ...] = ()
     scaling_of: str | None = None  # the study whose scaling grid this study's runs are
+    given: GivenSource | None = None  # a study of given decisions (dataset kind "given")
 
     def confusion_recipe(self, pair: str, repeat: int) -> Recipe:
         """The recipe of class-confusion run (pair, repeat): repeat r's (1-based) recipe,
@@ -159,12 +198,18 @@ class Study:
     @property
     def trained(self) -> list[str]:
         """Run ids of the models trained by the workflow."""
-        return [run.run_id for run in self.runs if run.pretrained is None]
+        return [run.run_id for run in self.runs
+                if run.pretrained is None and run.given is None]
 
     @property
     def inferred(self) -> list[str]:
         """Run ids of the pretrained models."""
         return [run.run_id for run in self.runs if run.pretrained is not None]
+
+    @property
+    def given_runs(self) -> list[str]:
+        """Run ids of the runs whose decisions are given."""
+        return [run.run_id for run in self.runs if run.given is not None]
 
     @property
     def base_run(self) -> str:

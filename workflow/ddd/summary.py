@@ -48,20 +48,22 @@ def reference_lines(vs_reference: pd.DataFrame) -> list[str]:
 
 
 def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
-                  shares: pd.DataFrame, n_images: int, n_classes: int,
+                  shares: pd.DataFrame, n_images: int, n_classes: int | None,
                   reference: pd.DataFrame | None = None, flag_label: str | None = None,
                   vs_reference: pd.DataFrame | None = None) -> str:
     """Accuracy, mean kappa vs base (all and in-between images), the kappa image difficulty
     alone predicts (`reference`, from analysis.difficulty_kappa) and the three shares; with
     image flags (`flag_label`), the share of impossible images that are not flagged; with
-    reference decision makers (`vs_reference`), how far the runs are from each."""
+    reference decision makers (`vs_reference`), how far the runs are from each. n_classes
+    None: not known (given correctness alone), no chance level."""
     acc = runs["accuracy"]
     mean_kappa = vs_base.groupby("subset")["kappa"].mean()  # NaN (undefined) pairs skipped
     by_condition = vs_base.pivot_table(index="condition", columns="subset", values="kappa",
                                        aggfunc="mean", sort=False)
     lines = [
-        f"study {study}: {len(runs)} runs, {n_images} evaluation images, {n_classes} classes "
-        f"(chance {1 / n_classes:.1%})",
+        f"study {study}: {len(runs)} runs, {n_images} evaluation images, "
+        + (f"{n_classes} classes (chance {1 / n_classes:.1%})" if n_classes
+           else "classes not given"),
         f"  accuracy: mean {acc.mean():.1%}, range {acc.min():.1%} .. {acc.max():.1%}",
         f"  mean kappa vs base: {mean_kappa.get('all', np.nan):.3f} on all images, "
         f"{mean_kappa.get('in_between', np.nan):.3f} on in-between images",

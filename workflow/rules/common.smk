@@ -136,6 +136,9 @@ def all_targets():
     """Summary, tables and every figure (PNG and PDF) of every study."""
     targets = []
     for name, study in MAIN_STUDIES.items():
+        if study.given:
+            targets += given_targets(study)  # workflow/rules/given.smk
+            continue
         if study.references:
             targets.append(f"results/{name}/tables/vs_reference.csv")
             targets += [
@@ -164,16 +167,18 @@ def print_summaries():
 
 
 def experiment_targets():
-    """Page, manifest, stimuli and Fig 12 of every study (none with experiment.pairs 0)."""
+    """Page, manifest, stimuli and Fig 12 of every study with images (none with
+    experiment.pairs 0; none for given decisions, which have no pixels)."""
     if config["experiment"]["pairs"] == 0:
         return []
+    names = [name for name, study in MAIN_STUDIES.items() if not study.given]
     return [
         f"results/{name}/experiment/{file}"
-        for name in MAIN_STUDIES
+        for name in names
         for file in ("index.html", "manifest.json", "stimuli")
     ] + [
         f"results/{name}/figures/fig12_experiment_pairs.{ext}"
-        for name in MAIN_STUDIES
+        for name in names
         for ext in ("png", "pdf")
     ]
 
@@ -275,3 +280,54 @@ def figure_params(figure):
         **{name: config_value(key) for name, key in figure.config.items()},
         **{name: FIGURE_PLAN[name] for name in figure.plan},
     }
+
+
+def given_source(wildcards):
+    return STUDIES[wildcards.study].given
+
+
+def given_inputs(wildcards):
+    """Every given file of a study, and its class-name file if one is configured."""
+    source = given_source(wildcards)
+    names = source.class_names
+    return [*source.files, *([names] if isinstance(names, str) else [])]
+
+
+def given_run(wildcards):
+    return STUDIES[wildcards.study].run(wildcards.run).given
+
+
+def given_run_files(wildcards):
+    """A given run's file; the whole matrix or model-vs-human folder for those sources."""
+    source = given_source(wildcards)
+    return [given_run(wildcards).path] if source.kind == "runs" else list(source.files)
+
+
+def given_targets(study):
+    """Summary and every figure of a given study that needs no pixels: class accuracy and
+    B.8 only with labels, Fig 7 only with a known class count, epoch figures only with
+    epochs; no RSA, features, experiment or class confusion."""
+    source = study.given
+    skip = {"fig07_accuracy"} if not source.classes_known else set()
+    if not source.labels:
+        skip.add("fig06_class_accuracy")
+    scopes = {"study", "trained"} if source.epochs else {"study"}
+    figures = [
+        fig.name
+        for fig in plots.figures().values()
+        if fig.scope in scopes and fig.name not in skip
+    ]
+    targets = [
+        f"results/{study.name}/summary.txt",
+        f"results/{study.name}/analysis/balanced_subset.parquet",
+        *(
+            [f"results/{study.name}/tables/b8_easiest_hardest_classes.csv"]
+            if source.labels
+            else []
+        ),
+    ]
+    return targets + [
+        f"results/{study.name}/figures/{fig}.{ext}"
+        for fig in figures
+        for ext in ("png", "pdf")
+    ]

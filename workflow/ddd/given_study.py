@@ -1,0 +1,158 @@
+"""The workflow's side of given decisions: a given study's identity file and its runs'
+standard decision tables (ddd.decisions), so every analysis reads them as it reads trained
+runs.
+
+The identity file takes the place of a dataset's manifest (results/{study}/data/manifest.json)
+and holds what the analyses ask of one: the number of evaluation images, the class count
+and names (splits.test), plus the given files' sha256, each run's name in its source, and
+how ids and labels were mapped:
+
+- Image ids: integer ids (0 .. 2^31-1) are kept; any other ids (model-vs-human image
+  names) become their positions in sorted order, the names kept as image_names.
+- Labels: integer labels are class indices; text labels (model-vs-human categories) are
+  indices into class_names (configured, else the sorted labels), and a prediction outside
+  them (`na`, no answer) is -1. Where only correctness is given, every label is 0 and a
+  prediction is 0 (right) or -1 (wrong); `labels` is false and no class analysis runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ddd import decisions, given
+from ddd.datasets.arrays import sha256
+
+INT16_MAX = np.iinfo(np.int16).max
+
+
+def read_source(spec: Mapping[str, Any], paths: Mapping[str, str]) -> given.Decisions:
+    """Every run's (last-epoch) decisions of a given study's source (GivenSource.spec());
+    `paths`: run name -> file, for one file per run."""
+    if spec["kind"] == "matrix":
+        names = spec["run_names"]
+        return given.read_matrix(spec["path"], list(names) if names else None)
+    if spec["kind"] == "mvh":
+        return given.read_mvh(spec["path"], spec["level"])[spec["level"]]
+    return given.read_runs(dict(paths))
+
+
+def class_names(value: str | Sequence[str] | None) -> list[str] | None:
+    """Configured class names: a list, or a text file with one name per line."""
+    if value is None or not isinstance(value, str):
+        return None if value is None else list(value)
+    lines = Path(value).read_text(encoding="utf-8-sig").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def identity(found: given.Decisions, spec: Mapping[str, Any], runs: Mapping[str, str],
+             names: list[str] | None) -> dict[str, Any]:
+    """The identity file of a given study: `runs` maps run id -> name in the source, `names`
+    are the configured class names (module docstring for the rest)."""
+    ids = np.asarray(found.image_ids)
+    manifest: dict[str, Any] = {
+        "kind": "given", "source": spec["kind"], "path": spec["path"], "level": spec["level"],
+        "sha256": {str(path): sha256(path) for path in spec["files"]},
+        "runs": dict(runs), "labels": found.labels is not None,
+    }
+    if not _integer_ids(ids):
+        manifest["image_names"] = sorted(str(i) for i in ids)
+    classes = spec["classes"]
+    if found.labels is not None and _numeric(found.labels):
+        if found.labels.min() < 0:
+            raise given.GivenError(f"{found.source}: labels must be class indices 0, 1, ...; "
+                                   f"found {found.labels.min()}")
+        top = int(max(found.labels.max(), found.predictions.max())) + 1
+        if names is not None and len(names) < top:
+            raise given.GivenError(f"{found.source}: class indices reach {top - 1} but "
+                                   f"{len(names)} class names are configured")
+        classes = len(names) if names is not None else max(classes or 0, top)
+    elif found.labels is not None:
+        labels = sorted({str(label) for label in found.labels})
+        missing = sorted(set(labels) - set(names or labels))
+        if missing:
+            raise given.GivenError(f"{found.source}: labels {missing[:5]} are not among the "
+                                   f"configured class names")
+        names = names or labels
+        manifest["label_names"] = True
+        classes = len(names)
+    elif names is not None:
+        classes = len(names)
+    if classes is not None and classes > INT16_MAX:
+        raise given.GivenError(f"{found.source}: {classes} classes; at most {INT16_MAX}")
+    if names is not None:
+        manifest["class_names"] = names
+    manifest["splits"] = {"test": {"images": [len(ids)], "classes": classes}}
+    return manifest
+
+
+def run_decisions(spec: Mapping[str, Any], name: str, path: str) -> pd.DataFrame:
+    """One given run's decisions, every epoch given: image_id, epoch, correct and, where
+    given, label and prediction (as read, before mapping)."""
+    if spec["kind"] == "runs":
+        return given.read_run(path)
+    found = read_source(spec, {})
+    row = found.runs.index(name)
+    table = pd.DataFrame({"image_id": found.image_ids, "epoch": 0,
+                          "correct": found.correct[row]})
+    if found.labels is not None:
+        table["label"], table["prediction"] = found.labels, found.predictions[row]
+    return table
+
+
+def decision_table(table: pd.DataFrame, manifest: Mapping[str, Any],
+                   where: str) -> pa.Table:
+    """A run's decisions (run_decisions) as a standard decision table, ids and labels
+    mapped as the identity file says; images other than the study's are an error naming
+    `where`."""
+    if "image_names" in manifest:
+        index = pd.Index(manifest["image_names"])
+        ids = index.get_indexer(table["image_id"].astype(str))
+    else:
+        ids = table["image_id"].to_numpy()
+    images = manifest["splits"]["test"]["images"][0]
+    per_epoch = table.groupby("epoch").size()
+    if (ids < 0).any() or (per_epoch != images).any() or not _integer_ids(ids):
+        raise given.GivenError(f"{where}: its images are not the study's {images} images; "
+                               f"was the file changed after the study's identity file "
+                               f"was written?")
+    correct = table["correct"].to_numpy(dtype=bool)
+    if not manifest["labels"]:
+        labels, predictions = np.zeros(len(table), int), np.where(correct, 0, -1)
+    elif manifest.get("label_names"):
+        index = pd.Index(manifest["class_names"])
+        labels = index.get_indexer(table["label"].astype(str))
+        predictions = index.get_indexer(table["prediction"].astype(str))
+    else:
+        labels, predictions = table["label"].to_numpy(), table["prediction"].to_numpy()
+    frame = pd.DataFrame({"image_id": ids, "epoch": table["epoch"].to_numpy(),
+                          "label": labels, "prediction": predictions})
+    frame = frame.sort_values(["epoch", "image_id"], ignore_index=True)
+    if frame["epoch"].min() < 0 or frame["epoch"].max() > INT16_MAX:
+        raise given.GivenError(f"{where}: epochs must lie in 0..{INT16_MAX}")
+    frame["correct"] = frame["label"] == frame["prediction"]
+    return pa.Table.from_pandas(frame, preserve_index=False).cast(decisions.SCHEMA)
+
+
+def write_run(path: str | os.PathLike, table: pa.Table, run: Mapping[str, Any],
+              name: str, source: str) -> None:
+    """Write a given run's decision table with its metadata (run id, condition, instance,
+    its name and file in the source)."""
+    meta = {**run, "run": f"{run['condition']}-{run['instance']}", "dataset": "given",
+            "architecture": "given", "given_name": name, "given_path": source}
+    decisions.write(path, table, meta)
+
+
+def _integer_ids(ids: np.ndarray) -> bool:
+    return (np.issubdtype(ids.dtype, np.integer) and len(ids) > 0 and ids.min() >= 0
+            and ids.max() <= np.iinfo(np.int32).max)
+
+
+def _numeric(values: np.ndarray) -> bool:
+    return np.issubdtype(np.asarray(values).dtype, np.number)
