@@ -146,13 +146,16 @@ def test_targets_follow_each_figures_scope():
     def names(paths):
         return {Path(p).stem for p in paths}
 
-    trained = registry.study_targets("s", pretrained=False, dataset="gaussian")
+    trained = registry.study_targets("s", pretrained=False, dataset="gaussian",
+                                     references=True)
     assert all(p.startswith("results/s/figures/") for p in trained)
     assert len(trained) == 2 * len(names(trained))  # PNG and PDF
     assert names(trained) == {f.name for f in FIGURES.values()
                               if f.scope not in ("studies", "confusion")}
     pretrained = registry.study_targets("s", pretrained=True, dataset="imagenet")
     assert names(pretrained) == {f.name for f in FIGURES.values() if f.scope == "study"}
+    no_reference = registry.study_targets("s", pretrained=False, dataset="gaussian")
+    assert names(trained) - names(no_reference) == {"fig19_vs_reference"}
     assert registry.shared_targets() == ["results/figures/fig13_kappa_vs_base_datasets.png",
                                          "results/figures/fig13_kappa_vs_base_datasets.pdf"]
 

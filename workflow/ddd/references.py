@@ -69,6 +69,15 @@ def class_accuracy(correct: np.ndarray, run_ids: list[str], reference: np.ndarra
     })
 
 
+def bins(n_correct: np.ndarray, reference: np.ndarray, name: str) -> pd.DataFrame:
+    """Per bar of the difficulty histogram (images that n runs get right): its images and
+    the share of them the reference gets right."""
+    reference = check_binary(reference, f"reference {name!r}")
+    frame = pd.DataFrame({"n_correct": np.asarray(n_correct), "right": reference})
+    out = frame.groupby("n_correct")["right"].agg(images="size", reference_right="mean")
+    return out.reset_index().assign(reference=name)
+
+
 def load(path: str, image_ids: np.ndarray, labels: np.ndarray, study: str | None = None,
          dataset_sha256: str | None = None) -> np.ndarray:
     """A reference's final-epoch correctness on the study's images, in their order; a table
@@ -87,22 +96,37 @@ def load(path: str, image_ids: np.ndarray, labels: np.ndarray, study: str | None
     return table["correct"].to_numpy(dtype=bool)
 
 
-def study_tables(runs_path: str, correct_path: str, reference_paths: dict[str, str],
-                 study: str, dataset_sha256: str, bootstrap: dict[str, Any]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A study's runs (runs.parquet, correctness.parquet) against each of its references:
-    per run and reference (vs_reference), and per class (class_accuracy)."""
+COLUMNS = {
+    "runs": ["run", "reference", "images", "accuracy", "reference_accuracy",
+             "relative_accuracy", "c_obs", "c_exp", *analysis.PAIR_STATISTICS,
+             "errors_shared"],
+    "classes": ["class", "decider", "accuracy", "is_reference", "reference"],
+    "bins": ["n_correct", "images", "reference_right", "reference"],
+}
+
+
+def study_tables(runs_path: str, correct_path: str, images_path: str,
+                 reference_paths: dict[str, str], study: str, dataset_sha256: str,
+                 bootstrap: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """A study's runs (runs.parquet, correctness.parquet, images.parquet) against each of
+    its references: per run and reference ("runs", vs_reference), per class ("classes",
+    class_accuracy) and per bar of the difficulty histogram ("bins"); empty tables (with
+    their columns) for a study without references."""
     runs = pd.read_parquet(runs_path)["run"].tolist()
     correct = pd.read_parquet(correct_path)
+    images = pd.read_parquet(images_path).set_index("image_id").loc[correct.index]
     matrix = correctness.matrix(correct, runs)
     labels = correct["label"].to_numpy()
-    per_run, per_class = [], []
+    tables = {name: [pd.DataFrame(columns=columns)] for name, columns in COLUMNS.items()}
     for name, path in reference_paths.items():
         reference = load(path, correct.index.to_numpy(), labels, study, dataset_sha256)
-        per_run.append(vs_reference(matrix, runs, reference, name, bootstrap["resamples"],
-                                    bootstrap["seed"], bootstrap["level"]))
-        per_class.append(class_accuracy(matrix, runs, reference, name, labels)
-                         .assign(reference=name))
+        tables["runs"].append(vs_reference(matrix, runs, reference, name,
+                                           bootstrap["resamples"], bootstrap["seed"],
+                                           bootstrap["level"]))
+        tables["classes"].append(class_accuracy(matrix, runs, reference, name, labels)
+                                 .assign(reference=name))
+        tables["bins"].append(bins(images["n_correct"].to_numpy(), reference, name))
         log.info("%s: accuracy %.3f, mean kappa of the runs with it %.3f", name,
-                 reference.mean(), per_run[-1]["kappa"].mean())
-    return pd.concat(per_run, ignore_index=True), pd.concat(per_class, ignore_index=True)
+                 reference.mean(), tables["runs"][-1]["kappa"].mean())
+    return {name: pd.concat(frames[1:], ignore_index=True) if len(frames) > 1 else frames[0]
+            for name, frames in tables.items()}

@@ -141,18 +141,16 @@ def all_targets():
             continue
         if study.references:
             targets.append(f"results/{name}/tables/vs_reference.csv")
-            targets += [
-                f"results/{name}/figures/vs_{ref.name}.{ext}"
-                for ref in study.references
-                for ext in ("png", "pdf")
-            ]
         targets += [
             f"results/{name}/summary.txt",
             f"results/{name}/tables/b8_easiest_hardest_classes.csv",
             f"results/{name}/analysis/balanced_subset.parquet",
         ]
         targets += plots.study_targets(
-            name, pretrained=bool(study.inferred), dataset=study.kind
+            name,
+            pretrained=bool(study.inferred),
+            dataset=study.kind,
+            references=bool(study.references),
         )
     if len(MAIN_STUDIES) > 1:
         targets += plots.shared_targets()

@@ -25,10 +25,12 @@ rule vs_reference:
         unpack(reference_tables),
         runs="results/{study}/analysis/runs.parquet",
         correct="results/{study}/analysis/correctness.parquet",
+        images="results/{study}/analysis/images.parquet",
         manifest="results/{study}/data/manifest.json",
     output:
         runs="results/{study}/analysis/vs_reference.parquet",
         classes="results/{study}/analysis/class_accuracy_vs_reference.parquet",
+        bins="results/{study}/analysis/histogram_vs_reference.parquet",
         table=report(
             "results/{study}/tables/vs_reference.csv",
             caption="../report/vs_reference.rst",
@@ -44,25 +46,3 @@ rule vs_reference:
         bootstrap=config["analysis"]["bootstrap"],
     script:
         "../scripts/vs_reference.py"
-
-
-rule fig_vs_reference:
-    input:
-        runs="results/{study}/analysis/vs_reference.parquet",
-        classes="results/{study}/analysis/class_accuracy_vs_reference.parquet",
-    output:
-        png=report(
-            "results/{study}/figures/vs_{reference}.png",
-            caption="../report/vs_reference_figure.rst",
-            category="{study}",
-            subcategory="figures",
-        ),
-        pdf="results/{study}/figures/vs_{reference}.pdf",
-    log:
-        "logs/{study}/figures/vs_{reference}.log",
-    conda:
-        ANALYSIS_ENV
-    params:
-        dpi=config["figures"]["dpi"],
-    script:
-        "../scripts/figures/vs_reference.py"

@@ -11,7 +11,7 @@ from ddd import classes as class_names
 from ddd import decisions, dynamics
 from ddd.datasets import gaussian
 from ddd.datasets.arrays import read_manifest
-from ddd.plots import classes, confusion, difficulty, epochs, kappa, rsa
+from ddd.plots import classes, confusion, difficulty, epochs, kappa, references, rsa
 from ddd.plots.registry import Inputs, figure
 
 ANALYSIS = "results/{study}/analysis"
@@ -19,25 +19,45 @@ MANIFEST = "results/{study}/data/manifest.json"
 RSA = {"layer": "analysis.rsa.layer", "comparison": "analysis.rsa.comparison"}
 ANNOTATE = {"annotate": "figures.kappa_matrix.annotate"}
 EFFECTS = {"effects": "results/{study}/confusion/effects.parquet", "manifest": MANIFEST}
+VS_REFERENCE = {"vs_reference": f"{ANALYSIS}/vs_reference.parquet",
+                "classes": f"{ANALYSIS}/class_accuracy_vs_reference.parquet"}
+
+
+def _by_reference(table: pd.DataFrame, key: str, value: str) -> dict[str, pd.Series]:
+    """Reference name: `value` indexed by `key`, from a vs-reference table (maybe empty)."""
+    return {name: group.groupby(key, sort=False)[value].mean()
+            for name, group in table.groupby("reference", sort=False)}
 
 
 @figure("fig02_kappa_vs_base", {"table": f"{ANALYSIS}/kappa_vs_base.parquet",
-                                "reference": f"{ANALYSIS}/kappa_difficulty.parquet"},
+                                "reference": f"{ANALYSIS}/kappa_difficulty.parquet",
+                                "vs_reference": f"{ANALYSIS}/vs_reference.parquet",
+                                "runs": f"{ANALYSIS}/runs.parquet"},
         config={"ylim": "figures.kappa_vs_base.ylim"})
 def kappa_vs_base(inputs: Inputs, study: str, ylim: list[float]) -> plt.Figure:
-    """Fig 2: kappa of each condition vs base, with intervals, range and DDD reference."""
+    """Fig 2: kappa of each condition vs base, with intervals, range and DDD reference;
+    red crosses: each condition's mean kappa with a reference decision maker."""
     reference = pd.read_parquet(inputs["reference"]).set_index("subset")["kappa_difficulty"]
+    conditions = pd.read_parquet(inputs["runs"]).set_index("run")["condition"]
+    vs = pd.read_parquet(inputs["vs_reference"])
     return kappa.kappa_vs_base(pd.read_parquet(inputs["table"]),
                                f"{study}: error consistency vs base", tuple(ylim),
-                               difficulty_kappa=reference.get("all"))
+                               difficulty_kappa=reference.get("all"),
+                               reference_kappa=_by_reference(
+                                   vs.assign(condition=vs["run"].map(conditions)),
+                                   "condition", "kappa"))
 
 
-@figure("fig03_histogram", {"table": f"{ANALYSIS}/histogram.parquet"},
+@figure("fig03_histogram", {"table": f"{ANALYSIS}/histogram.parquet",
+                            "bins": f"{ANALYSIS}/histogram_vs_reference.parquet"},
         config={"title": "figures.histogram.title"}, plan=("flag_label",))
 def histogram(inputs: Inputs, study: str, title: str, flag_label: str | None) -> plt.Figure:
-    """Fig 3/14: how many runs classify each image correctly, against three references."""
-    return difficulty.difficulty_histogram(pd.read_parquet(inputs["table"]),
-                                           f"{study}: {title}", flag_label=flag_label)
+    """Fig 3/14: how many runs classify each image correctly, against three references;
+    hatched: the part of each bar a reference decision maker gets right."""
+    return difficulty.difficulty_histogram(
+        pd.read_parquet(inputs["table"]), f"{study}: {title}", flag_label=flag_label,
+        reference_right=_by_reference(pd.read_parquet(inputs["bins"]), "n_correct",
+                                      "reference_right"))
 
 
 @figure("fig04_base_over_epochs", {"table": "results/{study}/decisions/{base_run}.parquet"},
@@ -133,14 +153,28 @@ def rsa_matrix(inputs: Inputs, study: str, annotate: bool, layer: str | dict[str
 
 
 @figure("fig18_kl_vs_accuracy", {"table": f"{ANALYSIS}/class_accuracy.parquet",
-                                 "manifest": MANIFEST},
+                                 "manifest": MANIFEST, "classes": VS_REFERENCE["classes"]},
         scope="gaussian", config={"skip_classes": "figures.kl_vs_accuracy.skip_classes"})
 def kl_vs_accuracy(inputs: Inputs, study: str, skip_classes: int) -> plt.Figure:
-    """Fig 18 (Gaussian set): KL between neighbouring classes against class accuracy."""
+    """Fig 18 (Gaussian set): KL between neighbouring classes against class accuracy, with
+    the reference decision makers' (the ideal observer's) per-class accuracy."""
     kl = gaussian.kl_adjacent(np.asarray(read_manifest(inputs["manifest"])["sigmas"]))
     accuracy = pd.read_parquet(inputs["table"]).groupby("class")["accuracy"].mean()
+    per_class = pd.read_parquet(inputs["classes"])
+    refs = _by_reference(per_class[per_class["is_reference"].astype(bool)], "class",
+                         "accuracy")
     return classes.kl_vs_accuracy(kl, accuracy.to_numpy()[: len(kl)], skip_classes,
-                                  f"{study}: KL divergence vs accuracy")
+                                  f"{study}: KL divergence vs accuracy",
+                                  {name: ref.to_numpy() for name, ref in refs.items()})
+
+
+@figure("fig19_vs_reference", VS_REFERENCE, scope="references")
+def vs_reference(inputs: Inputs, study: str) -> plt.Figure:
+    """How far from the reference (the ideal observer): relative accuracy and kappa per
+    run, accuracy per class."""
+    return references.vs_reference(pd.read_parquet(inputs["vs_reference"]),
+                                   pd.read_parquet(inputs["classes"]),
+                                   f"{study}: the runs against their references")
 
 
 @figure("confusion_effects", EFFECTS, scope="confusion", plan=("both_ways", "correction"),

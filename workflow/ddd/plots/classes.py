@@ -44,17 +44,24 @@ def accuracy_per_condition(runs: pd.DataFrame, chance: float, title: str) -> plt
     return fig
 
 
-def kl_vs_accuracy(kl: np.ndarray, accuracy: np.ndarray, skip: int,
-                   title: str) -> plt.Figure:
+def kl_vs_accuracy(kl: np.ndarray, accuracy: np.ndarray, skip: int, title: str,
+                   references: dict[str, np.ndarray] | None = None) -> plt.Figure:
     """Paper Fig 18 (Gaussian set): KL(class i || class i+1) per pixel, the accuracy of
     class i (mean over runs), and one against the other without the first `skip` classes.
+    `references` (name: per-class accuracy, e.g. of the ideal observer) are drawn in red.
     """
     classes = np.arange(len(kl))
     fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.4), layout="constrained")
     axes[0].plot(classes, kl, color="tab:blue")
     axes[0].set_yscale("log")
     axes[0].set_ylabel("KL(class i ‖ class i+1) per pixel")
-    axes[1].plot(classes, accuracy, color="black")
+    axes[1].plot(classes, accuracy, color="black", label="mean of runs")
+    for name, ref in (references or {}).items():
+        axes[1].plot(classes, ref[: len(kl)], color="tab:red", label=name.replace("_", " "))
+        axes[2].scatter(kl[classes >= skip], ref[: len(kl)][classes >= skip], s=8,
+                        color="tab:red", label=name.replace("_", " "))
+    if references:
+        axes[1].legend(frameon=False, fontsize=7)
     axes[1].set_ylabel("accuracy of class i")
     axes[1].set_ylim(-0.02, 1.02)
     for ax in axes[:2]:

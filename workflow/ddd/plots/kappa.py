@@ -17,13 +17,15 @@ def _instance_offsets(group: pd.DataFrame, width: float = 0.3) -> np.ndarray:
 
 
 def kappa_vs_base(table: pd.DataFrame, title: str, ylim: tuple[float, float],
-                  difficulty_kappa: float | None = None) -> plt.Figure:
+                  difficulty_kappa: float | None = None,
+                  reference_kappa: dict[str, pd.Series] | None = None) -> plt.Figure:
     """Paper Fig 2, with the statistics the paper leaves out.
 
     Per instance (grey): kappa with its bootstrap interval, hollow when not different from
     independent observers (p >= 0.05), and a pale bar over the kappa range its two
     accuracies allow. Condition means in black; the dashed line is the kappa that image
-    difficulty alone predicts.
+    difficulty alone predicts. `reference_kappa` (reference name: each condition's mean
+    kappa with that reference, e.g. the ideal observer) adds red crosses.
     """
     data = table[table["subset"] == "all"]
     order = list(dict.fromkeys(data["condition"]))
@@ -42,6 +44,9 @@ def kappa_vs_base(table: pd.DataFrame, title: str, ylim: tuple[float, float],
     ax.scatter(range(len(means)), means.to_numpy(), color="black", marker="D", s=30, zorder=4)
     if difficulty_kappa is not None and np.isfinite(difficulty_kappa):
         ax.axhline(difficulty_kappa, color="tab:red", ls="--", lw=1, zorder=1)
+    for by_condition in (reference_kappa or {}).values():
+        ax.scatter(range(len(order)), by_condition.reindex(order).to_numpy(), color="tab:red",
+                   marker="x", s=30, zorder=4)
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     condition_ticks(ax, order)
     low = ylim[0]
@@ -60,6 +65,9 @@ def kappa_vs_base(table: pd.DataFrame, title: str, ylim: tuple[float, float],
     if difficulty_kappa is not None and np.isfinite(difficulty_kappa):
         handles.append(plt.Line2D([], [], color="tab:red", ls="--",
                                   label="expected from image difficulty alone"))
+    handles += [plt.Line2D([], [], color="tab:red", marker="x", ls="none",
+                           label=f"condition's mean κ with {name.replace('_', ' ')}")
+                for name in reference_kappa or {}]
     ax.legend(handles=handles, frameon=False, fontsize=7, loc="center left",
               bbox_to_anchor=(1.0, 0.5))
     return fig

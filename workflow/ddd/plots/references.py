@@ -8,23 +8,33 @@ import pandas as pd
 from ddd.plots.base import pretty
 
 
-def vs_reference(runs: pd.DataFrame, classes: pd.DataFrame, reference: str,
-                 title: str) -> plt.Figure:
-    """Left: per run, accuracy relative to the reference's against kappa with it. Right: per
-    class, each run's accuracy (grey), the runs' mean (black) and the reference's (red)."""
-    runs = runs[runs["reference"] == reference]
-    classes = classes[classes["reference"] == reference]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8),
-                                      gridspec_kw={"width_ratios": [1, 1.6]})
-    left.scatter(runs["relative_accuracy"], runs["kappa"], color="0.3", s=18)
-    left.errorbar(runs["relative_accuracy"], runs["kappa"],
-                  yerr=[runs["kappa"] - runs["ci_low"], runs["ci_high"] - runs["kappa"]],
-                  fmt="none", ecolor="0.7", elinewidth=1)
-    left.set_xlim(0, max(1.05, runs["relative_accuracy"].max() + 0.05))
-    left.set_ylim(min(0.0, runs["kappa"].min() - 0.05), 1.0)
-    left.axvline(1.0, color="tab:red", lw=1, ls="--")
-    left.set_xlabel(f"accuracy / {pretty(reference)}'s")
-    left.set_ylabel(f"κ with {pretty(reference)}")
+def vs_reference(runs: pd.DataFrame, classes: pd.DataFrame, title: str) -> plt.Figure:
+    """One row per reference. Left: per run, accuracy relative to the reference's against
+    kappa with it (bootstrap interval). Right: per class, each run's accuracy (grey), the
+    runs' mean (black) and the reference's (red)."""
+    names = list(dict.fromkeys(runs["reference"]))
+    fig, axes = plt.subplots(len(names), 2, figsize=(9.5, 3.8 * len(names)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1.6]})
+    for (left, right), reference in zip(axes, names, strict=True):
+        _runs_against(left, runs[runs["reference"] == reference], reference)
+        _classes_against(right, classes[classes["reference"] == reference])
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _runs_against(ax: plt.Axes, runs: pd.DataFrame, reference: str) -> None:
+    ax.errorbar(runs["relative_accuracy"], runs["kappa"],
+                yerr=[runs["kappa"] - runs["ci_low"], runs["ci_high"] - runs["kappa"]],
+                fmt="o", color="0.3", ms=4, ecolor="0.7", elinewidth=1)
+    ax.set_xlim(0, max(1.05, runs["relative_accuracy"].max() + 0.05))
+    ax.set_ylim(min(0.0, runs["kappa"].min() - 0.05), 1.0)
+    ax.axvline(1.0, color="tab:red", lw=1, ls="--")
+    ax.set_xlabel(f"accuracy / {pretty(reference)}'s")
+    ax.set_ylabel(f"κ with {pretty(reference)}")
+
+
+def _classes_against(ax: plt.Axes, classes: pd.DataFrame) -> None:
     for name, group in classes.groupby("decider", sort=False):
         group = group.sort_values("class")
         if group["is_reference"].iloc[0]:
@@ -33,14 +43,11 @@ def vs_reference(runs: pd.DataFrame, classes: pd.DataFrame, reference: str,
             style = {"color": "black", "lw": 1.5, "label": name, "zorder": 2}
         else:
             style = {"color": "0.75", "lw": 0.6, "zorder": 1}
-        right.plot(group["class"], group["accuracy"], **style)
-    right.set_xlabel("class")
-    right.set_ylabel("accuracy")
-    right.set_ylim(-0.02, 1.02)
-    right.legend(frameon=False, fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+        ax.plot(group["class"], group["accuracy"], **style)
+    ax.set_xlabel("class")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(frameon=False, fontsize=8)
 
 
 def scaling_figure(table: pd.DataFrame, references: list[str], title: str) -> plt.Figure:

@@ -18,10 +18,11 @@ from typing import Any, Literal
 
 import matplotlib.pyplot as plt
 
-Scope = Literal["study", "trained", "rsa", "gaussian", "studies", "confusion"]
+Scope = Literal["study", "trained", "rsa", "gaussian", "references", "studies", "confusion"]
 """Which studies a figure is drawn for: every study; studies without pretrained runs (their
-decisions over epochs, or RSA of trained runs' activations); gaussian datasets; one figure
-over all studies (more than one configured); studies with a class-confusion experiment."""
+decisions over epochs, or RSA of trained runs' activations); gaussian datasets; studies
+with reference decision makers; one figure over all studies (more than one configured);
+studies with a class-confusion experiment."""
 
 Draw = Callable[..., plt.Figure]
 Inputs = Mapping[str, Any]  # input name: path (a list of paths for scope "studies")
@@ -84,10 +85,12 @@ class Figure:
     def subcategory(self) -> str:
         return "class confusion" if self.scope == "confusion" else "figures"
 
-    def applies(self, *, pretrained: bool, dataset: str) -> bool:
-        """Whether a study (with pretrained runs or not, of this dataset kind) has it."""
+    def applies(self, *, pretrained: bool, dataset: str, references: bool = False) -> bool:
+        """Whether a study (with pretrained runs or not, of this dataset kind, with
+        reference decision makers or not) has it."""
         return {"study": True, "trained": not pretrained, "rsa": not pretrained,
-                "gaussian": dataset == "gaussian"}.get(self.scope, False)
+                "gaussian": dataset == "gaussian",
+                "references": references}.get(self.scope, False)
 
     def digest(self) -> str:
         """Hash of the drawing code: this function and every `ddd` function it reaches."""
@@ -127,10 +130,12 @@ def by_rule(rule: str) -> Figure:
     return found[0]
 
 
-def study_targets(study: str, *, pretrained: bool, dataset: str) -> list[str]:
+def study_targets(study: str, *, pretrained: bool, dataset: str, references: bool = False
+                  ) -> list[str]:
     """PNG and PDF of every figure of one study (per-study scopes only)."""
     return [fig.output(ext).format(study=study) for fig in figures().values()
-            if fig.applies(pretrained=pretrained, dataset=dataset) for ext in EXTENSIONS]
+            if fig.applies(pretrained=pretrained, dataset=dataset, references=references)
+            for ext in EXTENSIONS]
 
 
 def shared_targets() -> list[str]:
