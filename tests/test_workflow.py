@@ -240,6 +240,33 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
     # Fig 4 draws the base run only, so it is not among them.
 
 
+def test_ideal_observer_is_a_reference_of_every_gaussian_study(workdir):
+    for study in ("tiny", "tiny_b"):
+        table = decisions.read(workdir / f"results/{study}/references/ideal_observer.parquet")
+        correct = pd.read_parquet(workdir / f"results/{study}/analysis/correctness.parquet")
+        assert table["image_id"].tolist() == correct.index.tolist()  # every image once
+        runs = pd.read_parquet(workdir / f"results/{study}/analysis/runs.parquet")
+        assert "ideal_observer" not in set(runs["condition"])  # a reference, not a run
+        vs = pd.read_parquet(workdir / f"results/{study}/analysis/vs_reference.parquet")
+        assert vs["run"].tolist() == runs["run"].tolist()
+        assert vs["kappa"].between(-1, 1).all() and vs["errors_shared"].between(0, 1).all()
+        assert vs["reference_accuracy"].iloc[0] == table["correct"].mean()
+        summary = (workdir / f"results/{study}/summary.txt").read_text()
+        assert "against ideal_observer (accuracy" in summary
+        assert (workdir / f"results/{study}/figures/fig19_vs_reference.pdf").exists()
+
+
+def test_sigma_change_reruns_the_ideal_observer_a_recipe_change_does_not(workdir):
+    config = copy.deepcopy(TINY)
+    config["studies"]["tiny_b"]["dataset"]["sigma_step"] = 9
+    counts, _ = planned(workdir, config)
+    assert counts["ideal_observer"] == 1 and counts["vs_reference"] == 1
+    config = copy.deepcopy(TINY)
+    config["studies"]["tiny_b"]["recipe"]["lr"] = 0.06
+    counts, _ = planned(workdir, config)
+    assert "ideal_observer" not in counts and counts["vs_reference"] == 1
+
+
 def test_experiment_page_and_stimuli_are_built_by_default(workdir):
     for study in ("tiny", "tiny_b"):
         folder = workdir / f"results/{study}/experiment"
