@@ -18,7 +18,7 @@ from torch import nn
 
 from ddd import decisions, features, rsa
 from ddd.batches import Data, channel_stats, eval_batches
-from ddd.datasets import splits
+from ddd.datasets import arrays, splits
 from ddd.models import build_model
 from ddd.study import Recipe
 from ddd.training import autocast, train_indices
@@ -31,7 +31,9 @@ def evaluation_data(data_path: str | os.PathLike, manifest_path: str | os.PathLi
                     recipe: Recipe, device: torch.device, workers: int = 0
                     ) -> tuple[Data, torch.Tensor, torch.Tensor]:
     """The evaluation split on `device` and the normalisation the run was trained with
-    (channel statistics of its training images; ImageNet's constants for file data)."""
+    (channel statistics of its training images; ImageNet's constants for file data); the
+    dataset file is checked against its manifest first."""
+    arrays.verify_checksum(data_path, manifest_path)
     keep = train_indices(splits.labels(data_path, "train"), recipe)
     train = splits.open_split(data_path, manifest_path, "train", device, keep=keep,
                               workers=workers)

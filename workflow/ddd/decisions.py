@@ -127,8 +127,8 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
     try:
         table = parquet.read() if epoch is None else _read_epoch(parquet, path, epoch)
     except (pa.ArrowException, OSError) as err:
-        raise DecisionTableError(f"{path} is damaged ({err}); delete it and rerun the job "
-                                 f"that writes it") from err
+        raise DecisionTableError(f"{path} is damaged ({err}); rebuild it: snakemake --cores 1 "
+                                 f"--force {path}") from err
     validate(table, path)
     return table.to_pandas()
 
@@ -159,8 +159,8 @@ def _open(path: str | os.PathLike) -> pq.ParquetFile:
     try:
         return pq.ParquetFile(path, page_checksum_verification=True)
     except (pa.ArrowInvalid, OSError) as err:
-        raise DecisionTableError(f"{path} is not a readable Parquet file ({err}); delete it "
-                                 f"and rerun the job that writes it") from err
+        raise DecisionTableError(f"{path} is not a readable Parquet file ({err}); rebuild it: "
+                                 f"snakemake --cores 1 --force {path}") from err
 
 
 def validate(table: pa.Table, path: str | os.PathLike = "<table>") -> None:

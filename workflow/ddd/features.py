@@ -58,7 +58,7 @@ def load(path: str | os.PathLike) -> Features:
         missing = [k for k in ("image_ids", "labels", "logits", "rsa_image_ids",
                                "activations", "layer") if k not in archive]
         if missing:
-            raise ValueError(f"{path}: lacks arrays {missing}; delete it and rerun its "
-                             f"features job")
+            raise ValueError(f"{path}: lacks arrays {missing}; rebuild it: snakemake "
+                             f"--cores 1 --force {path}")
         return Features(archive["image_ids"], archive["labels"], archive["logits"],
                         archive["rsa_image_ids"], archive["activations"], str(archive["layer"]))

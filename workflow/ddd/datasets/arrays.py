@@ -56,7 +56,9 @@ def verify_checksum(path: str | os.PathLike, manifest_path: str | os.PathLike) -
     manifest = json.loads(Path(manifest_path).read_text())
     if sha256(path) != manifest["sha256"]:
         raise ValueError(f"{path} does not match the checksum in {manifest_path}: "
-                         f"the file is corrupt; delete it and rerun the workflow")
+                         f"the file is corrupt or was replaced; rebuild it: snakemake "
+                         f"--cores 1 --force {path} (a plain `snakemake` does not rebuild a "
+                         f"file that exists)")
 
 
 def checked(path: str | os.PathLike, verify: bool,
