@@ -67,6 +67,22 @@ PROBES: dict[str, dict[str, Any]] = {
     "batch_512": {"recipe": {"batch_size": 512, "lr": 0.2}},
     "bnhead_batch_512_12_epochs": {"recipe": {**BNHEAD, "batch_size": 512, "lr": 0.2,
                                               "epochs": 12, "lr_milestones": [6, 9]}},
+    "bnhead_batch_512_12_epochs_seed_1": {"recipe": {
+        **BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 12, "lr_milestones": [6, 9],
+        "init_seed": 1, "data_seed": 1}},
+    "bnhead_batch_512_16_epochs": {"recipe": {**BNHEAD, "batch_size": 512, "lr": 0.2,
+                                              "epochs": 16, "lr_milestones": [8, 12]}},
+    "bnhead_batch_512_head_only_last_4": {
+        "recipe": {**BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 12, "lr_milestones": [6]},
+        "patch": "head_only_last_4"},
+    "bnhead_batch_512_head_only_last_6": {
+        "recipe": {**BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 12, "lr_milestones": [6]},
+        "patch": "head_only_last_6"},
+    "bnhead_batch_512_14_epochs_head_only_last_6": {
+        "recipe": {**BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 14, "lr_milestones": [6]},
+        "patch": "head_only_last_6"},
+    "bnhead_head_only_last_4": {
+        "recipe": {**BNHEAD, "epochs": 12, "lr_milestones": [4]}, "patch": "head_only_last_4"},
     "densenet_bnhead": {"recipe": {"architecture": "tiny_densenet_bnhead"}},
     "bn_frozen_last_3": {"patch": "bn_frozen_last_3"},
     "bn_frozen_last_4": {"recipe": {"lr_milestones": [6, 7]}, "patch": "bn_frozen_last_4"},
