@@ -44,6 +44,7 @@ class Recipe:
     crop_padding: int = 0  # random crops of the zero-padded image (CIFAR: 4)
     amp: bool = False  # bfloat16 autocast on CUDA
     compile: bool = False  # torch.compile on CUDA
+    head_epochs: int = 0  # the last epochs train only the classifier head on frozen features
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Recipe:
