@@ -48,6 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EASY = 0.95  # classes the ideal observer gets at least this right
 
 BNHEAD = {"architecture": "tiny_resnet_bnhead"}
+# the recommended default: bnhead, batch 512, 8 epochs, then 4 epochs of the head alone
+RECOMMENDED = {**BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 12, "lr_milestones": [6],
+               "head_epochs": 4}
 # name: {"dataset": changes to the dataset spec, "recipe": changes to the base recipe,
 #        "patch": a benchmark-only change to the last epochs}
 PROBES: dict[str, dict[str, Any]] = {
@@ -81,6 +84,12 @@ PROBES: dict[str, dict[str, Any]] = {
     "bnhead_batch_512_14_epochs_head_only_last_6": {
         "recipe": {**BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 14, "lr_milestones": [6]},
         "patch": "head_only_last_6"},
+    "recommended": {"recipe": RECOMMENDED},
+    "recommended_seed_1": {"recipe": {**RECOMMENDED, "init_seed": 1, "data_seed": 1}},
+    "recommended_seed_2": {"recipe": {**RECOMMENDED, "init_seed": 2, "data_seed": 2}},
+    "recommended_densenet": {"recipe": {**RECOMMENDED,
+                                        "architecture": "tiny_densenet_bnhead"}},
+    "recommended_head_lr_0.2": {"recipe": {**RECOMMENDED, "lr_milestones": [8]}},
     "bnhead_head_only_last_4": {
         "recipe": {**BNHEAD, "epochs": 12, "lr_milestones": [4]}, "patch": "head_only_last_4"},
     "densenet_bnhead": {"recipe": {"architecture": "tiny_densenet_bnhead"}},
