@@ -89,6 +89,7 @@ PROBES: dict[str, dict[str, Any]] = {
     "recommended_seed_2": {"recipe": {**RECOMMENDED, "init_seed": 2, "data_seed": 2}},
     "recommended_densenet": {"recipe": {**RECOMMENDED,
                                         "architecture": "tiny_densenet_bnhead"}},
+    "recommended_train_200": {"recipe": RECOMMENDED, "dataset": {"train_per_class": 200}},
     "recommended_head_lr_0.2": {"recipe": {**RECOMMENDED, "lr_milestones": [8]}},
     "bnhead_head_only_last_4": {
         "recipe": {**BNHEAD, "epochs": 12, "lr_milestones": [4]}, "patch": "head_only_last_4"},
