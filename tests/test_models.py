@@ -35,7 +35,24 @@ def deterministic():
 
 
 def test_the_zoo_is_complete():
-    assert set(ARCHITECTURES) == {"tiny_resnet", "tiny_densenet", *TORCHVISION}
+    assert set(ARCHITECTURES) == {"tiny_resnet", "tiny_densenet", "tiny_resnet_bnhead",
+                                  "tiny_densenet_bnhead", *TORCHVISION}
+
+
+@pytest.mark.parametrize("name", ["tiny_resnet", "tiny_densenet"])
+def test_bnhead_variants_standardise_the_pooled_features_and_keep_the_plain_layout(name):
+    plain = build_model(name, 10, 16).state_dict()
+    assert "head.weight" in plain  # existing saved models still load
+    torch.manual_seed(0)
+    model = build_model(f"{name}_bnhead", 10, 16)
+    norm, linear = model.head
+    assert isinstance(norm, torch.nn.BatchNorm1d) and isinstance(linear, torch.nn.Linear)
+    assert {k for k in model.state_dict() if not k.startswith("head.")} == \
+        {k for k in plain if not k.startswith("head.")}
+    seen = []
+    norm.register_forward_hook(lambda module, args, out: seen.append(out))
+    model.train()(torch.randn(8, 3, 16, 16) * torch.linspace(0.01, 3, 8).view(8, 1, 1, 1))
+    assert seen[0].mean(0).abs().max() < 1e-5  # the head sees centred features
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))

@@ -49,9 +49,11 @@ def test_same_seed_same_decisions_and_other_seed_differs(tmp_path):
     assert not np.array_equal(a.predictions, c.predictions)
 
 
-@pytest.mark.parametrize("recalibrate", [0, 64])
-def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recalibrate):
-    recipe = Recipe(**{**RECIPE.__dict__, "bn_recalibration": recalibrate})
+@pytest.mark.parametrize(("recalibrate", "head_epochs"), [(0, 0), (64, 0), (64, 2)])
+def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recalibrate,
+                                                   head_epochs):
+    recipe = Recipe(**{**RECIPE.__dict__, "bn_recalibration": recalibrate,
+                       "head_epochs": head_epochs})
     _, uninterrupted = run(tmp_path, recipe, name="full.pt")
     save = training._save_checkpoint
 
@@ -131,3 +133,18 @@ def test_train_per_class_keeps_the_first_images_of_each_class():
     assert len(half) == 6 and set(half) <= set(first)
     with pytest.raises(ValueError, match="class 0 has only 10 training images"):
         training.subset_indices(labels, "all", per_class=11)
+
+
+def test_head_epochs_train_only_the_head_on_frozen_features(tmp_path):
+    body_only = Recipe(**{**RECIPE.__dict__, "epochs": 2, "architecture": "tiny_resnet_bnhead"})
+    with_head = Recipe(**{**body_only.__dict__, "epochs": 3, "head_epochs": 1})
+    a, _ = run(tmp_path, body_only, name="a.pt")
+    b, result = run(tmp_path, with_head, name="b.pt")
+    a_state, b_state = a.state_dict(), b.state_dict()
+    body = [k for k in a_state if not k.startswith("head.")]
+    assert body and all(torch.equal(a_state[k], b_state[k]) for k in body)
+    assert not torch.equal(a_state["head.1.weight"], b_state["head.1.weight"])
+    assert not torch.equal(a_state["head.0.running_mean"], b_state["head.0.running_mean"])
+    assert [h["epoch"] for h in result.history] == [1, 2, 3]
+    with pytest.raises(ValueError, match="head_epochs"):
+        run(tmp_path, Recipe(**{**RECIPE.__dict__, "head_epochs": 3}), name="c.pt")

@@ -1,6 +1,10 @@
 """Model architectures by name.
 
-The tiny_* models train in seconds per epoch on a CPU (the embedded default). resnet18,
+The tiny_* models train in seconds per epoch on a CPU (the embedded default); their
+*_bnhead variants standardise the pooled features with a BatchNorm before the linear
+classifier, which the Gaussian-sigma set needs: its low-sigma classes differ by small
+offsets of the pooled features that a linear head on raw features barely learns to
+separate in a short run (benchmarks/gaussian_default_probes.py). resnet18,
 resnet50, densenet121, vgg11 (torchvision's batch-norm variant, vgg11_bn) and alexnet are
 torchvision's; for small (<= 64 px) images each gets a small-image stem: a 3x3 stride-1
 first conv, no stem max-pool (resnets, densenet), one max-pool fewer (vgg11) or 2x2 pools
@@ -63,17 +67,24 @@ class BasicBlock(nn.Module):
         return torch.relu(out + self.shortcut(x))
 
 
+def classifier(channels: int, num_classes: int, head_norm: bool) -> nn.Module:
+    """The linear head; with `head_norm`, a BatchNorm over the pooled features first."""
+    head = nn.Linear(channels, num_classes)
+    return nn.Sequential(nn.BatchNorm1d(channels), head) if head_norm else head
+
+
 class TinyResNet(nn.Module):
     """8 weight layers: a stem, three basic blocks (16/32/64 channels) and a linear head."""
 
-    def __init__(self, num_classes: int, widths: tuple[int, int, int] = (16, 32, 64)) -> None:
+    def __init__(self, num_classes: int, widths: tuple[int, int, int] = (16, 32, 64),
+                 head_norm: bool = False) -> None:
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 1, 1, bias=False),
                                   nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
         self.blocks = nn.Sequential(BasicBlock(widths[0], widths[0], 1),
                                     BasicBlock(widths[0], widths[1], 2),
                                     BasicBlock(widths[1], widths[2], 2))
-        self.head = nn.Linear(widths[2], num_classes)
+        self.head = classifier(widths[2], num_classes, head_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.blocks(self.stem(x))
@@ -93,7 +104,8 @@ class DenseLayer(nn.Module):
 class TinyDenseNet(nn.Module):
     """A small DenseNet (growth 12, three blocks of three layers): the 'other architecture'."""
 
-    def __init__(self, num_classes: int, growth: int = 12, layers: int = 3) -> None:
+    def __init__(self, num_classes: int, growth: int = 12, layers: int = 3,
+                 head_norm: bool = False) -> None:
         super().__init__()
         channels = 2 * growth
         modules: list[nn.Module] = [nn.Conv2d(3, channels, 3, 1, 1, bias=False)]
@@ -108,7 +120,7 @@ class TinyDenseNet(nn.Module):
                 channels = out
         modules += [nn.BatchNorm2d(channels), nn.ReLU(inplace=True)]
         self.features = nn.Sequential(*modules)
-        self.head = nn.Linear(channels, num_classes)
+        self.head = classifier(channels, num_classes, head_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(x)
@@ -198,6 +210,10 @@ def _alexnet(num_classes: int, image_size: int) -> nn.Module:
 ARCHITECTURES: dict[str, Callable[[int, int], nn.Module]] = {
     "tiny_resnet": lambda num_classes, image_size: TinyResNet(num_classes),
     "tiny_densenet": lambda num_classes, image_size: TinyDenseNet(num_classes),
+    "tiny_resnet_bnhead": lambda num_classes, image_size: TinyResNet(num_classes,
+                                                                     head_norm=True),
+    "tiny_densenet_bnhead": lambda num_classes, image_size: TinyDenseNet(num_classes,
+                                                                         head_norm=True),
     "resnet18": _resnet(18),
     "resnet50": _resnet(50),
     "densenet121": _densenet121,

@@ -51,6 +51,7 @@ class Recipe:
     crop_padding: int  # random crops of the zero-padded image (CIFAR: 4)
     amp: bool  # bfloat16 autocast on CUDA
     compile: bool  # torch.compile on CUDA
+    head_epochs: int  # the last epochs train only the classifier head on frozen features
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))

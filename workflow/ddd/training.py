@@ -3,8 +3,10 @@
 Every epoch's data order and augmentation come from a generator seeded by (data_seed,
 epoch), and the model is initialised from init_seed, so a run killed after epoch e and
 resumed from its checkpoint ends with the same decisions as an uninterrupted one
-(deterministic mode). On CUDA, `amp` runs forward passes in bfloat16 and `compile` uses
-torch.compile; data sources are in ddd.batches.
+(deterministic mode). The last `head_epochs` epochs retrain only the classifier head on the
+frozen features (decoupled classifier retraining, Kang et al. 2020): every other module
+in evaluation mode, every other parameter fixed. On CUDA, `amp` runs forward passes in
+bfloat16 and `compile` uses torch.compile; data sources are in ddd.batches.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = ["Batches", "FileBatches", "TrainResult", "pick_device", "predict", "t
 
 log = logging.getLogger("ddd.train")
 SPLIT_SEED = 20220101  # fixes the two class-stratified halves shared by every run
+HEAD_NAMES = ("head", "fc", "classifier")  # the classifier module of ddd.models' models
 
 
 @dataclass
@@ -153,11 +156,37 @@ def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
         m.momentum = momentum
 
 
+def classifier_head(model: nn.Module) -> nn.Module:
+    """The model's classifier: its child named head, fc or classifier."""
+    for name in HEAD_NAMES:
+        head = getattr(model, name, None)
+        if isinstance(head, nn.Module):
+            return head
+    raise ValueError(f"head_epochs: {type(model).__name__} has no classifier module named "
+                     f"one of {HEAD_NAMES}; set head_epochs to 0")
+
+
+def freeze_all_but_head(model: nn.Module) -> None:
+    """Put every module outside the classifier head in evaluation mode and fix its
+    parameters; the head stays as it is."""
+    head = classifier_head(model)
+    in_head = {id(m) for m in head.modules()}
+    head_params = {id(p) for p in head.parameters()}
+    for module in model.modules():
+        if id(module) not in in_head:
+            module.training = False  # not eval(): it would recurse into the head
+    for param in model.parameters():
+        param.requires_grad_(id(param) in head_params)
+
+
 def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
                 recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
                 progress: bool) -> dict[str, float]:
-    """One epoch of SGD steps; returns the mean training loss and accuracy."""
+    """One epoch of SGD steps (only the head's in the last `head_epochs`); returns the mean
+    training loss and accuracy."""
     net.train()
+    if epoch > recipe.total_epochs - recipe.head_epochs:
+        freeze_all_but_head(net)
     loss_sum = torch.zeros((), device=data.device)
     right = torch.zeros((), device=data.device, dtype=torch.long)
     batches = train_batches(data, recipe.batch_size, recipe.data_seed, epoch, recipe.flip,
@@ -192,6 +221,9 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     After each epoch the full state is saved to `checkpoint` (atomically); a checkpoint whose
     key matches `checkpoint_key` (the run's config hash) is resumed, any other is ignored.
     """
+    if recipe.head_epochs >= recipe.total_epochs:
+        raise ValueError(f"head_epochs ({recipe.head_epochs}) must be fewer than the run's "
+                         f"{recipe.total_epochs} epochs, or the features are never trained")
     configure_determinism(recipe.deterministic)
     device = train_data.device
     if image_size is None:
