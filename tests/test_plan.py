@@ -83,7 +83,8 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
     assert len(s.confusion.pairs) == 9 and s.confusion.pairs[0] == (30, 33)
     assert len(s.confusion.decision_tables("gaussian")) == 40
     control, pair = s.confusion_recipe("control", 2), s.confusion_recipe("30-33", 2)
-    assert control == pair and control.epochs == 2 and control.lr == 0.05
+    assert control == pair and control.epochs == 2
+    assert control.lr == config["studies"]["gaussian"]["recipe"]["lr"]  # the study's
     assert (control.init_seed, control.data_seed) == (2, 2)
     with pytest.raises(ValueError, match="no confusion run 30-36/1"):
         s.confusion_recipe("30-36", 1)
@@ -111,8 +112,8 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
      r"'epoch' is not one of \[.*'epochs'"),
     (lambda c: c["studies"]["gaussian"]["confusion"].update(recipe={"epochs": 0}),
      r"confusion, repeat 1, recipe.epochs: 0 is less than the minimum of 1"),
-    (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestones=[4, 9]),
-     r"instance 1, recipe.lr_milestones: \[9\] beyond the run's 8 epochs"),
+    (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestones=[4, 13]),
+     r"instance 1, recipe.lr_milestones: \[13\] beyond the run's 12 epochs"),
     (lambda c: c["studies"]["gaussian"].update(image_flags={"path": "f.csv"},
                                                label_errors={"source": "cleanlab"}),
      r"gives both image_flags and label_errors"),

@@ -21,9 +21,11 @@ def test_grid_runs_scale_data_epochs_and_milestones():
     run = grid.run("n400_e16-2")
     base = studies["gaussian"].run("base-1").recipe
     assert (run.recipe.train_per_class, run.recipe.epochs) == (400, 16)
-    assert run.recipe.lr_milestones == (8, 12)  # base: [4, 6] of 8 epochs
+    assert run.recipe.lr_milestones == (8,)  # base: [6] of 12 epochs
+    assert run.recipe.head_epochs == 5  # base: the last 4 of 12
     assert run.recipe.init_seed == base.init_seed + 1
-    assert grid.run("n50_e4-1").recipe.lr_milestones == (2, 3)
+    assert grid.run("n50_e4-1").recipe.lr_milestones == (2,)
+    assert grid.run("n50_e4-1").recipe.head_epochs == 1
     assert grid.references == studies["gaussian"].references
 
 

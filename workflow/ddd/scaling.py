@@ -2,7 +2,7 @@
 observer as the runs approach it?
 
 The study's base recipe is trained on the first n training images per class for e epochs
-(lr milestones scaled with e, seeds shifted per instance) over a grid of (n, e). The grid's
+(lr milestones and head-only epochs scaled with e, seeds shifted per instance) over a grid of (n, e). The grid's
 runs form a study of their own, `<study>_scaling`, trained and collected by the ordinary
 rules; `summary` reduces its tables to one row per grid point.
 """
@@ -36,9 +36,11 @@ def grid_study(study: Study, spec: dict[str, Any]) -> Study:
         for epochs in spec["epochs"]:
             milestones = sorted({max(1, round(m * epochs / base.epochs))
                                  for m in base.lr_milestones})
+            head = min(round(base.head_epochs * epochs / base.epochs), epochs - 1)
             for instance in range(1, spec["instances"] + 1):
                 recipe = dataclasses.replace(
                     base, epochs=epochs, extra_epochs=0, lr_milestones=tuple(milestones),
+                    head_epochs=head,
                     train_per_class=n, init_seed=base.init_seed + instance - 1,
                     data_seed=base.data_seed + instance - 1)
                 runs.append(Run(study.name + SUFFIX, condition(n, epochs), instance, recipe))
