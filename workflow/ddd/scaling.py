@@ -2,9 +2,9 @@
 observer as the runs approach it?
 
 The study's base recipe is trained on the first n training images per class for e epochs
-(lr milestones and head-only epochs scaled with e, seeds shifted per instance) over a grid of (n, e). The grid's
-runs form a study of their own, `<study>_scaling`, trained and collected by the ordinary
-rules; `summary` reduces its tables to one row per grid point.
+(lr milestones and head-only epochs scaled with e, seeds shifted per instance) over a grid
+of (n, e). The grid's runs form a study of their own, `<study>_scaling`, trained and
+collected by the ordinary rules; `summary` reduces its tables to one row per grid point.
 """
 
 from __future__ import annotations
