@@ -4,6 +4,7 @@ image ids and labels are the release's, decision tables complete, shares sum to 
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -46,13 +47,15 @@ def results(tmp_path_factory) -> Path:
                            "data_order": {"changes": {"data_seed": 1}}},
             "confusion": {"classes": [0, 2, 6], "pairs": [[0, 6]], "repeats": 2,
                           "both_ways": True, "train_per_class": 100},
+            "label_errors": {"source": "cleanlab"},
         }},
         "analysis": {"tolerance": 0, "bootstrap": {"resamples": 50}},
+        "experiment": {"pairs": 4, "figure_pairs": 2},
     }
     (path / "config.yaml").write_text(yaml.safe_dump(config))
     targets = [f"results/fashion/{out}" for out in (
         "summary.txt", "tables/b8_easiest_hardest_classes.csv", "analysis/shares.parquet",
-        "confusion/effects.csv")]
+        "confusion/effects.csv", "analysis/label_errors.parquet", "experiment/index.html")]
     out = subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
          "--directory", str(path), "--configfile", str(path / "config.yaml"), "--cores", "2",
@@ -81,6 +84,14 @@ def test_shares_sum_to_one_and_tables_name_the_classes(results):
     assert f"3 runs, {TEST} evaluation images, 10 classes" in summary
     effects = pd.read_csv(results / "confusion/effects.csv")
     assert not effects.empty
+
+
+def test_label_errors_and_experiment_page_on_real_images(results):
+    flags = pd.read_parquet(results / "analysis/label_errors.parquet")
+    assert flags["image_id"].tolist() == list(range(TEST))
+    assert flags["label_error"].dtype == bool
+    manifest = json.loads((results / "experiment/manifest.json").read_text())
+    assert len(manifest["pairs"]) == 4
 
 
 def test_training_labels_are_the_release_prefix(results):
