@@ -10,9 +10,15 @@ $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: run test lint
+.PHONY: run fashion test lint
 run: $(VENV)/installed  ## run the whole workflow on config.yaml
 	$(VENV)/bin/snakemake --cores $(CORES)
+
+FASHION_MNIST := /usr/share/datasets/fashion-mnist
+fashion: $(VENV)/installed  ## the paper's study on real Fashion-MNIST (config/fashion_mnist.yaml)
+	@test -f $(FASHION_MNIST)/t10k-labels-idx1-ubyte.gz || { echo "Fashion-MNIST is not in \
+	$(FASHION_MNIST): install it with 'apt-get install dataset-fashion-mnist'"; exit 1; }
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile config/fashion_mnist.yaml
 
 test: $(VENV)/installed  ## run the test suite
 	$(VENV)/bin/pytest

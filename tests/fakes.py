@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import pickle
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
 import torch
 from torchvision.io import write_jpeg, write_png
+
+
+class Py2Pickler(pickle._Pickler):
+    """Pickles bytes as Python 2 pickled its `str` (BINSTRING), as in the CIFAR releases:
+    read back as bytes with encoding="bytes" and as str with encoding="latin1"."""
+
+    def save_bytes(self, obj: bytes) -> None:
+        n = len(obj)
+        self.write(pickle.SHORT_BINSTRING + bytes([n]) + obj if n < 256
+                   else pickle.BINSTRING + struct.pack("<i", n) + obj)
+        self.memoize(obj)
+
+    dispatch = {**pickle._Pickler.dispatch, bytes: save_bytes}
+
+
+def py2_pickle(content: object) -> bytes:
+    buffer = io.BytesIO()
+    Py2Pickler(buffer, protocol=2).dump(content)
+    return buffer.getvalue()
 
 
 def write_cifar100(parent: Path, sizes: dict[str, int], seed: int = 0) -> Path:
@@ -24,11 +46,88 @@ def write_cifar100(parent: Path, sizes: dict[str, int], seed: int = 0) -> Path:
             b"coarse_labels": rng.integers(0, 20, n).tolist(),
             b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
         }
-        (folder / split).write_bytes(pickle.dumps(content, protocol=2))
+        (folder / split).write_bytes(py2_pickle(content))
     meta = {b"fine_label_names": [f"class_{i}".encode() for i in range(100)],
             b"coarse_label_names": [f"super_{i}".encode() for i in range(20)]}
-    (folder / "meta").write_bytes(pickle.dumps(meta, protocol=2))
+    (folder / "meta").write_bytes(py2_pickle(meta))
     return folder
+
+
+def write_cifar10(parent: Path, sizes: dict[str, int], seed: int = 0) -> Path:
+    """A fake cifar-10-batches-py release: the train images spread over data_batch_1..5."""
+    folder = parent / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    files = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
+    for split, n in sizes.items():
+        for name, part in zip(files[split], np.array_split(np.arange(n), len(files[split])),
+                              strict=True):
+            content = {
+                b"batch_label": f"{name}".encode(),
+                b"labels": rng.integers(0, 10, len(part)).tolist(),
+                b"data": rng.integers(0, 256, (len(part), 3072), dtype=np.uint8),
+                b"filenames": [f"img_{i}.png".encode() for i in part],
+            }
+            (folder / name).write_bytes(py2_pickle(content))
+    meta = {b"label_names": [f"name_{i}".encode() for i in range(10)],
+            b"num_cases_per_batch": 10000, b"num_vis": 3072}
+    (folder / "batches.meta").write_bytes(py2_pickle(meta))
+    return folder
+
+
+IDX_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+             "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """An IDX file of a uint8 array: magic (0, 0, 8 = ubyte, ndim), big-endian sizes, data."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(
+        int(size).to_bytes(4, "big") for size in array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def write_idx(folder: Path, sizes: dict[str, int], gz: bool = True, seed: int = 0
+              ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A fake MNIST / Fashion-MNIST release (the four IDX files, gzipped or not) in `folder`;
+    returns each split's (images (N, 28, 28), labels)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    out = {}
+    for split, n in sizes.items():
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        labels = rng.integers(0, 10, n, dtype=np.uint8)
+        for name, array in zip(IDX_FILES[split], (images, labels), strict=True):
+            if gz:
+                (folder / f"{name}.gz").write_bytes(gzip.compress(idx_bytes(array)))
+            else:
+                (folder / name).write_bytes(idx_bytes(array))
+        out[split] = images, labels
+    return out
+
+
+FOLDER_CLASSES = ("cat", "dog", "zebra")
+
+
+def write_image_folder(root: Path) -> dict[str, list[tuple[str, int]]]:
+    """train/ and test/ of class folders with PNG and JPEG images of different sizes (and a
+    text file that is not an image); returns each split's (relative path, class) in
+    ImageFolder's order."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for split, per_class in (("train", 3), ("test", 2)):
+        out[split] = []
+        for c, name in reversed(list(enumerate(FOLDER_CLASSES))):
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            (folder / "readme.txt").write_text("not an image")
+            for j in range(per_class):
+                size = (3, 20 + 4 * j, 30 - 2 * c)
+                pixels = torch.randint(0, 256, size, dtype=torch.uint8,
+                                       generator=torch.Generator().manual_seed(10 * c + j))
+                file = folder / f"{name}_{j}.{'png' if j % 2 else 'jpg'}"
+                (write_png if j % 2 else write_jpeg)(pixels, str(file))
+                out[split].append((file.relative_to(root).as_posix(), c))
+        out[split].sort(key=lambda entry: (entry[1], entry[0]))
+    return out
 
 
 SYNSETS = {"n01440764": "tench, Tinca tinca",

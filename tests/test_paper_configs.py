@@ -18,7 +18,7 @@ CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 VARIANTS = 34
 RUNS = {"imagenet_resnet18": VARIANTS, "imagenet_vgg11": VARIANTS,
         "imagenet_densenet121": VARIANTS, "cifar100": VARIANTS, "gaussian": VARIANTS,
-        "imagenet_pretrained": 10}
+        "imagenet_pretrained": 10, "fashion_mnist": 24, "cifar10_confusion": 1}
 
 
 def test_every_paper_config_is_listed():
@@ -50,3 +50,21 @@ def test_paper_recipes():
     for name in ("imagenet_vgg11", "imagenet_densenet121", "cifar100", "gaussian"):
         spec = yaml.safe_load((ROOT / f"config/{name}.yaml").read_text())["studies"][name]
         assert spec["recipe"]["epochs"] == 30 and spec["recipe"]["lr_milestones"] == [10, 20]
+
+
+@pytest.mark.parametrize(("name", "pairs", "repeats"), [("cifar10_confusion", 45, 50),
+                                                         ("fashion_mnist", None, None)])
+def test_confusion_configs_use_the_source_design(name, pairs, repeats):
+    """Both ways, over a real dataset's 10 classes; CIFAR-10 at the source's scale."""
+    config = yaml.safe_load((ROOT / f"config/{name}.yaml").read_text())
+    spec = plan.load(config).studies[name].confusion
+    assert spec.both_ways and spec.classes == tuple(range(10))
+    if pairs is not None:
+        assert (len(spec.pairs), spec.repeats) == (pairs, repeats)
+
+
+def test_fashion_mnist_study_runs_on_the_debian_release():
+    config = yaml.safe_load((ROOT / "config/fashion_mnist.yaml").read_text())
+    study = plan.load(config).studies["fashion_mnist"]
+    assert study.dataset["path"] == "/usr/share/datasets/fashion-mnist"
+    assert study.label_errors["source"] == "cleanlab" and config["experiment"]["pairs"] > 0

@@ -100,8 +100,9 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
     (lambda c: c["studies"]["gaussian"]["recipe"].update(architecture="resnet19"),
      r"condition 'base', instance 1, recipe.architecture: 'resnet19' is not one of \[.*"
      r"'tiny_resnet'"),
-    (lambda c: c["studies"]["gaussian"]["dataset"].update(kind="mnist"),
-     r"'mnist' is not one of \['gaussian', 'cifar100', 'imagenet'\]"),
+    (lambda c: c["studies"]["gaussian"]["dataset"].update(kind="svhn"),
+     r"'svhn' is not one of \['gaussian', 'cifar10', 'cifar100', 'mnist', 'fashion_mnist', "
+     r"'imagenet', 'image_folder'\]"),
     (lambda c: c["studies"]["gaussian"]["conditions"]["nesterov"].update(refrence="base"),
      r"'refrence' is not one of \['instances', 'changes', 'reference'\]"),
     (lambda c: c["studies"]["gaussian"]["confusion"].update(repeat=3),

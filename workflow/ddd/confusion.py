@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 CONTROL = "control"
+# Classes of the in-memory release kinds (gaussian: its config's `classes`).
+IN_MEMORY_CLASSES = {"cifar10": 10, "cifar100": 100, "mnist": 10, "fashion_mnist": 10}
 
 
 def relabel(labels: np.ndarray, a: int, b: int, seed: int, both_ways: bool = False
@@ -130,10 +132,11 @@ def dataset_classes(dataset: dict[str, Any]) -> int:
     kind = dataset["kind"]
     if kind == "gaussian":
         return int(dataset["classes"])
-    if kind == "cifar100":
-        return 100
+    if kind in IN_MEMORY_CLASSES:
+        return IN_MEMORY_CLASSES[kind]
     raise ValueError(f"confusion experiments need an in-memory dataset (gaussian, "
-                     f"cifar100); remove the confusion section of the {kind} study")
+                     f"{', '.join(IN_MEMORY_CLASSES)}); remove the confusion section of the "
+                     f"{kind} study")
 
 
 def build_spec(spec: dict[str, Any], num_classes: int) -> ConfusionSpec:

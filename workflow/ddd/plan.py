@@ -35,6 +35,7 @@ from ddd.study import (
     resolve_subset,
 )
 
+FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
 
 
@@ -192,10 +193,10 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
                                                     instance)
             run_recipe = recipe(values, f"{where}, condition {condition!r}, instance "
                                         f"{instance}, recipe")
-            if run_recipe.bn_recalibration and dataset["kind"] == "imagenet":
+            if run_recipe.bn_recalibration and dataset["kind"] in FILE_KINDS:
                 raise ConfigError(f"config: {where}, condition {condition!r}: "
                                   f"bn_recalibration needs in-memory data; set it to 0 for "
-                                  f"imagenet")
+                                  f"{dataset['kind']}")
             runs.append(Run(name, condition, instance, run_recipe, cond["reference"]))
     for key, model in pretrained.items():
         runs.append(Run(name, key, 1, None, pretrained=Pretrained(**{"name": key, **model})))

@@ -56,7 +56,7 @@ def run_recipe(wildcards):
 def loader_workers(wildcards):
     """Image-decoding workers: file datasets only (in-memory data needs none), so changing
     train.workers reruns nothing else."""
-    if STUDIES[wildcards.study].kind != "imagenet":
+    if STUDIES[wildcards.study].kind not in plan.FILE_KINDS:
         return 0
     return config["train"]["workers"]
 

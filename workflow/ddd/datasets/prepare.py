@@ -1,8 +1,10 @@
 """Build a study's dataset file and manifest from its config, for every dataset kind.
 
-Every kind writes `dataset.npz` and `manifest.json`. In-memory kinds (gaussian, cifar100)
-store the images themselves (ddd.datasets.arrays); imagenet stores an index of the image
-files (ddd.datasets.imagenet), which stay where they are.
+Every kind writes `dataset.npz` and `manifest.json`. In-memory kinds (gaussian, cifar10,
+cifar100, mnist, fashion_mnist) store the images themselves (ddd.datasets.arrays);
+imagenet and image_folder store an index of the image files (ddd.datasets.imagenet), which
+stay where they are. `train_limit` / `test_limit` keep the first images of a release's
+split (ids stay the release's indices).
 """
 
 from __future__ import annotations
@@ -10,9 +12,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ddd.datasets import arrays, cifar100, gaussian, imagenet
+from ddd.datasets import arrays, cifar, gaussian, image_folder, imagenet, mnist
 
-KINDS = ("gaussian", "cifar100", "imagenet")
+RELEASES = {**{kind: cifar.load for kind in cifar.RELEASES},
+            **{kind: mnist.load for kind in mnist.RELEASES}}
+KINDS = ("gaussian", *RELEASES, "imagenet", "image_folder")
+
+
+def _limited(split: arrays.ImageArrays, limit: int | None) -> arrays.ImageArrays:
+    if limit is None:
+        return split
+    return arrays.ImageArrays(split.images[:limit], split.labels[:limit])
 
 
 def prepare(spec: dict[str, Any], data_path: str | os.PathLike,
@@ -27,8 +37,10 @@ def prepare(spec: dict[str, Any], data_path: str | os.PathLike,
         arrays.save(data_path, manifest_path, splits,
                     {"spec": spec, "sigmas": sig.tolist(), "seed": spec["seed"]})
         return {name: len(split.labels) for name, split in splits.items()}
-    if kind == "cifar100":
-        splits, names = cifar100.load(spec["path"])
+    if kind in RELEASES:
+        splits, names = RELEASES[kind](spec["path"], kind)
+        splits = {name: _limited(split, spec.get(f"{name}_limit"))
+                  for name, split in splits.items()}
         arrays.save(data_path, manifest_path, splits, {"spec": spec}, class_names=names)
         return {name: len(split.labels) for name, split in splits.items()}
     if kind == "imagenet":
@@ -37,5 +49,10 @@ def prepare(spec: dict[str, Any], data_path: str | os.PathLike,
             indices[name], wnids, names = imagenet.build_index(
                 spec["path"], folder, spec.get("ground_truth"), spec.get("synsets"))
         imagenet.save_index(data_path, manifest_path, indices, {"spec": spec}, wnids, names)
+        return {name: len(index) for name, index in indices.items()}
+    if kind == "image_folder":
+        indices, names = image_folder.build(spec["path"], spec["train_split"],
+                                            spec["test_split"])
+        imagenet.save_index(data_path, manifest_path, indices, {"spec": spec}, names, names)
         return {name: len(index) for name, index in indices.items()}
     raise ValueError(f"unknown dataset kind {kind!r}; valid: {', '.join(KINDS)}")

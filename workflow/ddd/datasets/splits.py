@@ -1,8 +1,8 @@
 """A prepared dataset's splits as data on a device, whatever the dataset's storage.
 
 In-memory datasets ("arrays") become `Batches` (uint8 on the device); file datasets
-("files", ImageNet) become `FileBatches` decoded by loader workers: random resized crops
-and flips for training, resize and centre crop for evaluation.
+("files", ImageNet and image folders) become `FileBatches` decoded by loader workers: random
+resized crops and flips for training, resize and centre crop for evaluation.
 """
 
 from __future__ import annotations
