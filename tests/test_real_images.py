@@ -138,7 +138,8 @@ def _plan(dataset: dict, confusion_section: dict | None = None) -> plan.Plan:
              "conditions": {"base": {}}}
     if confusion_section is not None:
         study["confusion"] = confusion_section
-    return plan.load({"studies": {"s": study}})
+    return plan.load({"studies": {"s": study},  # one run: no "all but one" shares
+                      "analysis": {"difficulty": {"shares_all_but": 0}}})
 
 
 def test_schema_defaults_and_confusion_classes(tmp_path):
