@@ -98,7 +98,8 @@ def flags_table(image_ids: np.ndarray, labels: np.ndarray, flags: np.ndarray,
 def study_flags(correct_path: str | os.PathLike, source: str,
                 feature_paths: Sequence[str | os.PathLike] = (),
                 filter_by: str | None = "prune_by_noise_rate",
-                known: str | os.PathLike | None = None) -> pd.DataFrame:
+                known: str | os.PathLike | None = None, format: str | None = None
+                ) -> pd.DataFrame:
     """The image-flags table of a study whose correctness table (`correct_path`, indexed by
     image_id, with `label`) gives the evaluation images: from cleanlab on the runs'
     features files (source "cleanlab") or from the file of `known` errors."""
@@ -118,7 +119,7 @@ def study_flags(correct_path: str | os.PathLike, source: str,
         flags = extra[COLUMN].to_numpy()
         log.info("cleanlab (%s) on %d runs' averaged probabilities", filter_by, len(logits))
     else:
-        flags = read_known(known, image_ids)
+        flags = read_known(known, image_ids, format)
         log.info("known label errors from %s", known)
     log.info("%d of %d images flagged as label errors", flags.sum(), flags.size)
     return flags_table(image_ids, labels, flags, extra)

@@ -144,6 +144,7 @@ class Flags:
     path: str
     column: str
     label: str
+    format: str | None = None  # ids or mask, for an ambiguous 0/1 integer array
 
 
 @dataclass(frozen=True)

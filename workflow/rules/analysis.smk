@@ -47,6 +47,7 @@ rule difficulty:
         histogram_runs=histogram_runs,
         shares_all_but=config["analysis"]["difficulty"]["shares_all_but"],
         flag_column=flag_column,
+        flag_format=flag_format,
     script:
         "../scripts/difficulty.py"
 

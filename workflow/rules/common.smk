@@ -100,6 +100,11 @@ def flag_column(wildcards):
     return flags.column if flags else None
 
 
+def flag_format(wildcards):
+    flags = STUDIES[wildcards.study].flags
+    return flags.format if flags else None
+
+
 def flag_label(wildcards):
     flags = STUDIES[wildcards.study].flags
     return flags.label if flags else None

@@ -60,6 +60,7 @@ rule label_errors:
     params:
         source=lambda wc: label_errors_spec(wc)["source"],
         filter_by=lambda wc: label_errors_spec(wc).get("filter_by"),
+        format=lambda wc: label_errors_spec(wc).get("format"),
         runs=lambda wc: STUDIES[wc.study].run_ids,
     script:
         "../scripts/label_errors.py"

@@ -15,7 +15,8 @@ with to_file(smk.log[0]) as log:
     accuracy = pd.read_parquet(smk.input.runs).set_index("run").loc[chosen, "accuracy"]
     flags = None
     if hasattr(smk.input, "flags"):  # the study configures image_flags
-        flags = read_flags(smk.input.flags, smk.params.flag_column, images["image_id"].to_numpy())
+        flags = read_flags(smk.input.flags, smk.params.flag_column,
+                           images["image_id"].to_numpy(), smk.params.flag_format)
         log.info("%d of %d images flagged (%s)", flags.sum(), flags.size,
                  smk.params.flag_column)
     histogram, shares = analysis.difficulty_tables(images, accuracy.to_numpy(),

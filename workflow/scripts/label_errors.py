@@ -12,6 +12,6 @@ with to_file(smk.log[0]):
     table = label_errors.study_flags(
         smk.input.correct, smk.params.source,
         [smk.input[run] for run in smk.params.runs] if cleanlab else [],
-        smk.params.filter_by, None if cleanlab else smk.input.known)
+        smk.params.filter_by, None if cleanlab else smk.input.known, smk.params.format)
     with atomic_path(smk.output[0]) as tmp:
         table.to_parquet(tmp, index=False)
