@@ -8,7 +8,6 @@ of `ddd.plots.*`); `workflow/rules/figures.smk` makes one rule per registered fi
 from __future__ import annotations
 
 import hashlib
-import importlib
 import inspect
 import string
 from collections.abc import Callable, Iterator, Mapping
@@ -118,7 +117,6 @@ def figure(name: str, inputs: dict[str, str], scope: Scope = "study",
 
 def figures() -> dict[str, Figure]:
     """Every registered figure, by name."""
-    importlib.import_module("ddd.plots.catalog")
     return dict(_REGISTRY)
 
 
