@@ -49,7 +49,7 @@ def results(tmp_path_factory) -> Path:
                           "both_ways": True, "train_per_class": 100},
             "label_errors": {"source": "cleanlab"},
         }},
-        "analysis": {"tolerance": 0, "bootstrap": {"resamples": 50}},
+        "analysis": {"difficulty": {"shares_all_but": 0}, "bootstrap": {"resamples": 50}},
         "experiment": {"pairs": 4, "figure_pairs": 2},
     }
     (path / "config.yaml").write_text(yaml.safe_dump(config))
