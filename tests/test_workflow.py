@@ -22,7 +22,7 @@ from ddd.plots import registry
 ROOT = Path(__file__).resolve().parents[1]
 TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
 FIGURES = [name for name, fig in registry.figures().items()  # drawn for every tiny study
-           if fig.applies(pretrained=False, dataset="gaussian")]
+           if fig.applies(pretrained=False, dataset="gaussian", references=True)]
 KNOWN_LABEL_ERRORS = [3, 50, 120]  # tiny_b's file of known label errors (image ids)
 pytestmark = pytest.mark.workflow  # every test here runs Snakemake
 
@@ -232,7 +232,8 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
     assert trained == ["learning_rate-1", "learning_rate-1", "learning_rate-2",
                        "learning_rate-2"]  # train and features, of study tiny only
     assert counts == {"train": 2, "features": 2, "rsa": 1, "label_errors": 1,
-                      "collect_decisions": 1, "difficulty": 1, "kappa": 1,
+                      "collect_decisions": 1, "image_table": 1, "vs_reference": 1,
+                      "difficulty": 1, "kappa": 1,
                       "epoch_dynamics": 1, "balanced_subset": 1, "class_accuracy": 1,
                       "summary": 1, **dict.fromkeys(set(FIGURES) - {"fig04_base_over_epochs"}, 1),
                       "experiment_pairs": 1, "experiment_page": 1,

@@ -71,7 +71,7 @@ def _check(instance: Any, definition: str | None, where: str) -> None:
     error = jsonschema.exceptions.best_match(_validator(definition).iter_errors(instance))
     if error is not None:
         path = ".".join(str(p) for p in error.absolute_path)
-        at = f"{where}.{path}" if path else where
+        at = ".".join(part for part in (where, path) if part) or "the config"
         raise ConfigError(f"config: {at}: {error.message}")
 
 
@@ -123,7 +123,7 @@ class Plan:
 
 def load(config: dict[str, Any]) -> Plan:
     """Check the config (filling the schema's defaults in place) and resolve every study."""
-    _check(config, None, "config")
+    _check(config, None, "")
     studies = {name: _study(name, spec) for name, spec in config["studies"].items()}
     for name, spec in config["studies"].items():
         if "scaling" in spec:

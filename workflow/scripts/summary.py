@@ -3,7 +3,7 @@
 import pandas as pd
 
 from ddd.atomic import write_text
-from ddd.datasets.arrays import read_manifest
+from ddd.datasets.arrays import num_classes, read_manifest
 from ddd.logs import to_file
 from ddd.summary import study_summary
 
@@ -13,7 +13,7 @@ with to_file(smk.log[0]):
     text = study_summary(smk.wildcards.study, pd.read_parquet(smk.input.runs),
                          pd.read_parquet(smk.input.vs_base), pd.read_parquet(smk.input.shares),
                          n_images=len(pd.read_parquet(smk.input.correct, columns=["label"])),
-                         n_classes=read_manifest(smk.input.manifest)["splits"]["test"]["classes"],
+                         n_classes=num_classes(read_manifest(smk.input.manifest)),
                          reference=pd.read_parquet(smk.input.reference),
                          flag_label=smk.params.flag_label,
                          vs_reference=pd.read_parquet(smk.input.vs_reference)

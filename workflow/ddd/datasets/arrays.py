@@ -47,8 +47,11 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
-def num_classes(manifest: dict[str, Any]) -> int:
-    return int(manifest["splits"]["train"]["classes"])
+def num_classes(manifest: dict[str, Any]) -> int | None:
+    """The dataset's class count: its training split's (a given study's identity file has
+    only a test split, whose count is None when unknown)."""
+    classes = manifest["splits"].get("train", manifest["splits"]["test"])["classes"]
+    return None if classes is None else int(classes)
 
 
 def verify_checksum(path: str | os.PathLike, manifest_path: str | os.PathLike) -> None:
