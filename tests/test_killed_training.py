@@ -36,6 +36,7 @@ def one_run_config() -> dict:
     study["recipe"].update(epochs=EPOCHS, lr_milestones=[3])
     study["conditions"] = {"base": {"instances": 1}}
     config["studies"] = {"tiny": study}
+    config["analysis"]["difficulty"] = {"shares_all_but": 0}  # one run: no all-but-one row
     return config
 
 
