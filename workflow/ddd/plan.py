@@ -11,6 +11,7 @@ small input functions; scripts receive plain values and never resolve config aga
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -213,7 +214,7 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
             raise ConfigError(f"config: {where}.confusion: {err}") from None
         recipes = tuple(_confusion_recipe(where, spec["recipe"], spec_, repeat)
                         for repeat in range(1, spec_.repeats + 1))
-        study = Study(**{**study.__dict__, "confusion": spec_, "confusion_recipes": recipes})
+        study = dataclasses.replace(study, confusion=spec_, confusion_recipes=recipes)
     return study
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def loader_workers(wildcards):
 
 def pretrained_model(wildcards):
     """Name, source and checkpoint of a pretrained run."""
-    return STUDIES[wildcards.study].run(wildcards.run).pretrained.__dict__
+    return dataclasses.asdict(STUDIES[wildcards.study].run(wildcards.run).pretrained)
 
 
 def run_info(wildcards):

@@ -11,6 +11,7 @@ rule scaling_summary:
         unpack(lambda wc: reference_paths(wc.study + scaling.SUFFIX)),
         runs="results/{study}_scaling/analysis/runs.parquet",
         correct="results/{study}_scaling/analysis/correctness.parquet",
+        manifest="results/{study}_scaling/data/manifest.json",
     output:
         table="results/{study}/scaling/scaling.parquet",
         csv="results/{study}/scaling/scaling.csv",

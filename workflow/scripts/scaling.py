@@ -4,6 +4,7 @@ import pandas as pd
 
 from ddd import correctness, references, scaling
 from ddd.atomic import atomic_path
+from ddd.datasets.arrays import read_manifest
 from ddd.logs import to_file
 from ddd.plots import base
 from ddd.plots.references import scaling_figure
@@ -14,7 +15,9 @@ with to_file(smk.log[0]) as log:
     runs = pd.read_parquet(smk.input.runs)
     correct = pd.read_parquet(smk.input.correct)
     labels = correct["label"].to_numpy()
-    refs = {name: references.load(smk.input[name], correct.index.to_numpy(), labels)
+    sha256 = read_manifest(smk.input.manifest)["sha256"]
+    refs = {name: references.load(smk.input[name], correct.index.to_numpy(), labels,
+                                  smk.wildcards.study + scaling.SUFFIX, sha256)
             for name in smk.params.references}
     table = scaling.summary(runs, correctness.matrix(correct, runs["run"].tolist()), refs)
     with atomic_path(smk.output.table) as tmp:
