@@ -24,6 +24,7 @@ def test_jobs_import_the_workflows_package_ahead_of_another_copy(tmp_path):
         "raise ImportError('the ddd of another checkout was imported')\n")
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(TINY))
+    (tmp_path / "known_label_errors.txt").write_text("3\n")  # tiny_b's label errors
     study = next(iter(TINY["studies"]))
     target = f"results/{study}/data/manifest.json"  # the dataset job imports ddd
     env = {**os.environ, "PYTHONPATH": str(other)}  # ahead of site-packages, like a .pth

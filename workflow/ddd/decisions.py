@@ -13,6 +13,7 @@ Every page carries a CRC checksum, verified on reading: a damaged file is an err
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -34,6 +35,7 @@ SCHEMA = pa.schema([
     ("correct", pa.bool_()),
 ])
 METADATA_KEY = b"ddd"
+DIGEST_KEY = b"ddd.sha256"  # of the metadata's JSON: a damaged footer is never read as valid
 REQUIRED_METADATA = ("run", "dataset", "condition", "instance", "architecture")
 EPOCHS_PER_ROW_GROUP = 10
 PARQUET_OPTIONS = {
@@ -79,8 +81,9 @@ def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) ->
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise DecisionTableError(f"{path}: metadata lacks {missing}")
+    text = json.dumps(metadata, sort_keys=True, default=str).encode()
     table = table.cast(SCHEMA).replace_schema_metadata(
-        {METADATA_KEY: json.dumps(metadata, sort_keys=True, default=str)})
+        {METADATA_KEY: text, DIGEST_KEY: hashlib.sha256(text).hexdigest()})
     validate(table, path)
     images = table.num_rows // len(pc.unique(table.column("epoch")))
     with atomic_path(path) as tmp:
@@ -90,10 +93,21 @@ def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) ->
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The run metadata stored in a decision table, without reading its rows."""
-    raw = _open(path).schema_arrow.metadata or {}
+    return _metadata(_open(path), path)
+
+
+def _metadata(parquet: pq.ParquetFile, path: str | os.PathLike) -> dict[str, Any]:
+    raw = parquet.schema_arrow.metadata or {}
     if METADATA_KEY not in raw:
         raise DecisionTableError(f"{path}: no run metadata; was it written by ddd.decisions?")
-    return json.loads(raw[METADATA_KEY])
+    digest = raw.get(DIGEST_KEY)  # absent in tables written before it was added
+    try:
+        if digest is not None and hashlib.sha256(raw[METADATA_KEY]).hexdigest() != digest.decode():
+            raise ValueError("its checksum does not match")
+        return json.loads(raw[METADATA_KEY])
+    except ValueError as err:  # also UnicodeDecodeError and JSONDecodeError
+        raise DecisionTableError(f"{path}: its run metadata is damaged ({err}); rebuild it: "
+                                 f"snakemake --cores 1 --force {path}") from None
 
 
 def check_provenance(path: str | os.PathLike, metadata: dict[str, Any], run: str | None,
@@ -122,11 +136,10 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
     With an epoch, only the row groups that hold it are read (found from their statistics).
     """
     parquet = _open(path)
-    if METADATA_KEY not in (parquet.schema_arrow.metadata or {}):
-        raise DecisionTableError(f"{path}: no run metadata; was it written by ddd.decisions?")
+    _metadata(parquet, path)
     try:
         table = parquet.read() if epoch is None else _read_epoch(parquet, path, epoch)
-    except (pa.ArrowException, OSError) as err:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
         raise DecisionTableError(f"{path} is damaged ({err}); rebuild it: snakemake --cores 1 "
                                  f"--force {path}") from err
     validate(table, path)
@@ -158,7 +171,7 @@ def _open(path: str | os.PathLike) -> pq.ParquetFile:
         raise FileNotFoundError(f"decision table {path} does not exist")
     try:
         return pq.ParquetFile(path, page_checksum_verification=True)
-    except (pa.ArrowInvalid, OSError) as err:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as err:  # also a damaged name
         raise DecisionTableError(f"{path} is not a readable Parquet file ({err}); rebuild it: "
                                  f"snakemake --cores 1 --force {path}") from err
 

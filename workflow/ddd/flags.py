@@ -17,16 +17,20 @@ format, ids may also be integral floats and a mask also integers 0/1 or a .txt o
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ddd.consistency import check_binary
+from ddd.textfile import read_text
 
 FORMATS = ("ids", "mask")
+SUFFIXES = (".parquet", ".csv", ".txt", ".json", ".npy")
 
 
 def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray,
@@ -35,19 +39,9 @@ def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray,
     flag column (Parquet, or CSV that has the column), else from ids or a mask (read_mask;
     `format` as there)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"image flags file {path} does not exist; fix the path under "
-                                f"the study's image_flags or remove that entry")
-    if path.suffix == ".csv" and column not in pd.read_csv(path, nrows=0).columns:
+    table = _table(_existing(path, "image_flags"), column)
+    if table is None:
         return read_mask(path, image_ids, format, key="image_flags")
-    if path.suffix not in (".csv", ".parquet"):
-        return read_mask(path, image_ids, format, key="image_flags")
-    table = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
-    missing = [c for c in ("image_id", column) if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: lacks columns {missing}; it has {list(table.columns)}")
-    if table["image_id"].duplicated().any():
-        raise ValueError(f"{path}: image ids listed more than once")
     flags = table.set_index("image_id")[column]
     unknown = flags.index.difference(image_ids)
     absent = pd.Index(image_ids).difference(flags.index)
@@ -56,10 +50,60 @@ def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray,
                          f"{len(absent)} images have no flag (e.g. {list(absent[:3])}), "
                          f"{len(unknown)} flagged ids are not evaluation images "
                          f"(e.g. {list(unknown[:3])})")
-    values = flags.loc[image_ids]
+    return flags.loc[image_ids].to_numpy().astype(bool)
+
+
+def check_file(path: str | os.PathLike, column: str | None, key: str) -> None:
+    """What can be checked before the dataset exists, when the workflow's DAG is built: the
+    file is there, has a known suffix and reads as a flags table with `column` (None: no
+    table form) or as image ids or a mask. `key` names the config entry in messages."""
+    path = _existing(Path(path), key)
+    if column is None or _table(path, column) is None:
+        _read_values(path)
+
+
+def _existing(path: Path, key: str) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"{key} file {path} does not exist; fix {key}.path in the "
+                                f"study's config or remove {key}")
+    if path.suffix not in SUFFIXES:
+        raise ValueError(f"{path}: unknown suffix {path.suffix!r} under {key}; valid: "
+                         f"{', '.join(SUFFIXES)} (module ddd.flags says what each holds): "
+                         f"rename the file")
+    return path
+
+
+def _table(path: Path, column: str) -> pd.DataFrame | None:
+    """The file as a checked flags table (Parquet, or CSV whose header has `column`); None
+    when it holds ids or a mask instead."""
+    if path.suffix == ".parquet":
+        try:
+            table = pd.read_parquet(path)
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
+            raise ValueError(f"{path}: not a readable Parquet file ({err}); write it again "
+                             f"(image_id and {column!r} columns)") from None
+    elif path.suffix == ".csv" and column in _csv_header(path):
+        try:
+            table = pd.read_csv(io.StringIO(read_text(path)))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise ValueError(f"{path}: not a readable CSV table ({err})") from None
+    else:
+        return None
+    missing = [c for c in ("image_id", column) if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: lacks columns {missing}; it has {list(table.columns)}; "
+                         f"name the flag column under image_flags.column")
+    if table["image_id"].duplicated().any():
+        raise ValueError(f"{path}: image ids listed more than once")
+    values = table[column]
     if values.isna().any() or not values.isin([0, 1]).all():
         raise ValueError(f"{path}: column {column!r} must be true/false (or 1/0)")
-    return values.to_numpy().astype(bool)
+    return table
+
+
+def _csv_header(path: Path) -> list[str]:
+    lines = read_text(path).splitlines()
+    return [name.strip() for name in lines[0].split(",")] if lines else []
 
 
 def read_mask(path: str | os.PathLike, image_ids: np.ndarray, format: str | None = None,
@@ -91,19 +135,41 @@ def read_mask(path: str | os.PathLike, image_ids: np.ndarray, format: str | None
 
 def _read_values(path: Path) -> np.ndarray:
     if path.suffix == ".npy":
-        values = np.load(path, allow_pickle=False)
-    elif path.suffix == ".json":
-        values = np.asarray(json.loads(path.read_text()))
-    elif path.suffix in (".txt", ".csv"):
-        lines = [ln.split("#")[0].strip() for ln in path.read_text().splitlines()]
         try:
-            values = np.array([int(ln) for ln in lines if ln and ln != "image_id"], dtype=int)
-        except ValueError as err:
-            raise ValueError(f"{path}: every line must be one image id ({err})") from err
+            values = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as err:
+            raise ValueError(f"{path}: not a NumPy array file ({err}); save the ids or the "
+                             f"mask with numpy.save") from None
+    elif path.suffix == ".json":
+        try:
+            values = np.asarray(json.loads(read_text(path)))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}: not valid JSON ({err}); give a list of image ids or "
+                             f"of true/false") from None
+    elif path.suffix in (".txt", ".csv"):
+        values = np.array(_ids(path), dtype=int)
     else:
-        raise ValueError(f"{path}: unknown format; give .txt or .csv (image ids, one per "
-                         f"line), .json or .npy (image ids, or a mask)")
+        raise ValueError(f"{path}: unknown format; valid: {', '.join(SUFFIXES)}")
     return values.ravel()
+
+
+def _ids(path: Path) -> list[int]:
+    """The image ids of a text file, one per line (`#` comments, an image_id header)."""
+    ids = []
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        value = line.split("#")[0].strip()
+        if not value or value == "image_id":
+            continue
+        try:
+            ids.append(int(value))
+        except ValueError:
+            table = "," in value or "\t" in value or ";" in value
+            raise ValueError(
+                f"{path}, line {number}: {value[:40]!r} is not an image id"
+                + ("; it looks like a table: a CSV of image_id and the flag column needs "
+                   "the suffix .csv" if table else "; give one integer id per line")
+            ) from None
+    return ids
 
 
 def _infer_format(values: np.ndarray, n: int, path: Path, key: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ddd import confusion, given, scaling
+from ddd import confusion, flags, given, scaling
 from ddd.study import (
     Flags,
     GivenRun,
@@ -146,6 +146,20 @@ def load(config: dict[str, Any]) -> Plan:
                     f"by run id: rename the condition, model or given run")
     _check_histogram_runs(plan, config["analysis"])
     return plan
+
+
+def check_files(plan: Plan) -> None:
+    """The per-image files the config names (image_flags, label_errors from a file) are there
+    and readable: checked when the DAG is built, not first by a job at the end of a run."""
+    for study in plan.studies.values():
+        label_errors = study.label_errors or {}
+        try:
+            if label_errors.get("source") == "file":
+                flags.check_file(label_errors["path"], None, "label_errors")
+            elif study.flags is not None and not label_errors:
+                flags.check_file(study.flags.path, study.flags.column, "image_flags")
+        except (ValueError, OSError) as err:
+            raise ConfigError(f"config: study {study.name!r}: {err}") from None
 
 
 def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:

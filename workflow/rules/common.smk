@@ -12,11 +12,14 @@ ddd.jobs_import_from(PACKAGE_DIR)
 import pandas as pd
 
 from ddd import analysis, plan
+from ddd.workdir import check_writable
 from ddd.plots import registry as plots
 
 PLAN = plan.load(
     config
 )  # validates, fills the schema's defaults in, resolves every run
+plan.check_files(PLAN)  # hand-made per-image files: there and readable
+check_writable()  # before Snakemake deletes any output it cannot rebuild
 STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
 MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
 TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs

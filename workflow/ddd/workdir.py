@@ -1,0 +1,29 @@
+"""The working directory a run writes into, checked before any job starts.
+
+Snakemake removes a job's old outputs before it runs the job, and only then fails when the
+job's log cannot be written: a read-only logs folder would cost finished results. So the
+working directory and every folder under logs/ must be writable when the DAG is built.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def check_writable(root: str | os.PathLike = ".", folders: tuple[str, ...] = ("logs",)
+                   ) -> None:
+    """Raise PermissionError naming the first folder (the working directory, or one under
+    `folders`) that this process cannot write into."""
+    root = Path(root)
+    for folder in [root, *(sub for name in folders for sub in _tree(root / name))]:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(
+                f"{folder.resolve()} is not writable: Snakemake would delete a job's old "
+                f"outputs and then fail on its log. Make it writable (chmod -R u+w "
+                f"{folder}) or run elsewhere (snakemake --directory <folder>)")
+
+
+def _tree(top: Path) -> list[Path]:
+    """`top` and every folder below it (none if `top` does not exist yet)."""
+    return [Path(path) for path, _, _ in os.walk(top)]
