@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from ddd.consistency import check_binary
 from ddd.decisions import METADATA_KEY
+from ddd.textfile import TextFileError, not_utf8, read_text
 
 MVH_COLUMNS = ("subj", "session", "trial", "rt", "object_response", "category", "condition",
                "imagename")
@@ -299,8 +300,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         try:
             return pd.read_csv(path, encoding="utf-8-sig")
         except UnicodeDecodeError as err:
-            raise GivenError(f"{path}: not UTF-8 text ({err}); save it as UTF-8 (in Excel: "
-                             f"CSV UTF-8)") from err
+            raise GivenError(str(not_utf8(path, err))) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise GivenError(f"{path}: not a readable CSV table ({err})") from err
     if path.suffix == ".parquet":
@@ -367,9 +367,9 @@ def _sibling_names(path: Path) -> list[str]:
         raise GivenError(f"{path}: no run names; write them one per line to {names_path} "
                          f"(or pass run_names)")
     try:
-        lines = names_path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as err:
-        raise GivenError(f"{names_path}: not UTF-8 text ({err})") from err
+        lines = read_text(names_path).splitlines()
+    except TextFileError as err:
+        raise GivenError(str(err)) from None
     return [line.strip() for line in lines if line.strip()]
 
 

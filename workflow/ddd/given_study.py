@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ import pyarrow as pa
 
 from ddd import decisions, given
 from ddd.datasets.arrays import sha256
+from ddd.textfile import read_text
 
 INT16_MAX = np.iinfo(np.int16).max
 
@@ -47,7 +47,7 @@ def class_names(value: str | Sequence[str] | None) -> list[str] | None:
     """Configured class names: a list, or a text file with one name per line."""
     if value is None or not isinstance(value, str):
         return None if value is None else list(value)
-    lines = Path(value).read_text(encoding="utf-8-sig").splitlines()
+    lines = read_text(value).splitlines()
     return [line.strip() for line in lines if line.strip()]
 
 

@@ -23,6 +23,7 @@ from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
 from ddd.datasets.arrays import checked, write_dataset
+from ddd.textfile import read_text
 
 EXTENSIONS = (".jpeg", ".jpg", ".png")
 SOLUTION = "LOC_val_solution.csv"
@@ -156,7 +157,7 @@ def read_ground_truth(path: str | os.PathLike) -> dict[str, str]:
         raise FileNotFoundError(f"ground truth file {path} does not exist: set "
                                 f"dataset.ground_truth to Kaggle's {SOLUTION} or to a text "
                                 f"file of '<filename> <wnid>' lines")
-    lines = path.read_text().splitlines()
+    lines = read_text(path).splitlines()
     if lines and lines[0].startswith("ImageId"):
         return _read_solution(path, lines)
     return _read_pairs(path, lines)
@@ -208,7 +209,7 @@ def read_synsets(path: str | os.PathLike) -> dict[str, str]:
                                 f"to Kaggle's {SYNSETS} (lines 'n01440764 tench, Tinca "
                                 f"tinca') or leave it out to name classes by wnid")
     names = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_text(path).splitlines(), 1):
         tokens = line.split(maxsplit=1)
         if len(tokens) == 1:
             raise ValueError(f"malformed synset mapping {path}, line {number}: expected "

@@ -4,6 +4,7 @@ consistency (kappa) between subjects, as in paper section 3.3."""
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from scipy.stats import binomtest
 
 from ddd import consistency
 from ddd.experiment.page import CSV_COLUMNS
+from ddd.textfile import TextFileError, read_text
 
 MAX_REPORTED = 50  # malformed rows listed in one error message
 
@@ -78,36 +80,39 @@ def read_responses(path: str | os.PathLike, pairs: pd.DataFrame) -> tuple[pd.Dat
                   index=False)}
     problems: list[str] = []
     rows: list[dict] = []
-    with open(path, newline="") as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
-        missing = [c for c in CSV_COLUMNS if c not in header]
-        if missing:
-            return pd.DataFrame(), [f"{path}:1: the header lacks {', '.join(missing)}; "
-                                    f"expected {','.join(CSV_COLUMNS)}"]
-        seen: dict[str, dict[int, int]] = {"trial": {}, "pair": {}}
-        for fields in reader:
-            line = reader.line_num
-            if not any(f.strip() for f in fields):
-                continue
-            try:
-                if len(fields) != len(header):
-                    raise ValueError(f"{len(fields)} fields, the header has {len(header)}")
-                row = _row(dict(zip(header, fields, strict=True)), lookup)
-                if rows and row["subject"] != rows[0]["subject"]:
-                    raise ValueError(f"subject {row['subject']!r} differs from "
-                                     f"{rows[0]['subject']!r} of the first row; one file "
-                                     f"per subject")
-                for key in seen:
-                    if row[key] in seen[key]:
-                        raise ValueError(f"{key} {row[key]} also on line "
-                                         f"{seen[key][row[key]]}")
-            except ValueError as err:
-                problems.append(f"{path}:{line}: {err}")
-                continue
+    try:
+        text = read_text(path)
+    except TextFileError as err:
+        return pd.DataFrame(), [str(err)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        return pd.DataFrame(), [f"{path}:1: the header lacks {', '.join(missing)}; "
+                                f"expected {','.join(CSV_COLUMNS)}"]
+    seen: dict[str, dict[int, int]] = {"trial": {}, "pair": {}}
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        try:
+            if len(fields) != len(header):
+                raise ValueError(f"{len(fields)} fields, the header has {len(header)}")
+            row = _row(dict(zip(header, fields, strict=True)), lookup)
+            if rows and row["subject"] != rows[0]["subject"]:
+                raise ValueError(f"subject {row['subject']!r} differs from "
+                                 f"{rows[0]['subject']!r} of the first row; one file "
+                                 f"per subject")
             for key in seen:
-                seen[key][row[key]] = line
-            rows.append(row)
+                if row[key] in seen[key]:
+                    raise ValueError(f"{key} {row[key]} also on line "
+                                     f"{seen[key][row[key]]}")
+        except ValueError as err:
+            problems.append(f"{path}:{line}: {err}")
+            continue
+        for key in seen:
+            seen[key][row[key]] = line
+        rows.append(row)
     if not rows and not problems:
         problems.append(f"{path}: no answers")
     missed = sorted(set(pairs["pair"]) - set(seen["pair"]))
