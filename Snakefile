@@ -3,12 +3,26 @@
 #      snakemake --cores all --configfile config/<study>.yaml   (replaces config.yaml)
 
 
+import sys
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
+# The workflow's own package, ahead of any installed copy, here and in every job.
+PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, PACKAGE_DIR)
+import ddd
+from ddd import plan
+
+ddd.jobs_import_from(PACKAGE_DIR)
+
 
 if not workflow.overwrite_configfiles:
+    # A YAML error in config.yaml names the line here; Snakemake's message does not.
+    if Path("config.yaml").is_file():
+        plan.read_file("config.yaml")
 
     configfile: "config.yaml"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -109,6 +110,15 @@ def capture(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
     return torch.cat(logits).numpy(), torch.cat(activations).numpy()
 
 
+def _reproducible(recipe: Recipe, trained: Mapping[str, Any], device: torch.device,
+                  eval_batch_size: int) -> bool:
+    """Whether evaluating the final model must give its decision table's final epoch
+    exactly: a deterministic run trained on the CPU, evaluated there in batches of the
+    same size (bit-identical arithmetic)."""
+    return (recipe.deterministic and device.type == "cpu" and trained.get("device") == "cpu"
+            and trained.get("eval_batch_size") == eval_batch_size)
+
+
 def run_features(recipe: Recipe, data_path: str | os.PathLike,
                  manifest_path: str | os.PathLike, model_path: str | os.PathLike,
                  decisions_path: str | os.PathLike, layer_spec: str | Mapping[str, str],
@@ -137,6 +147,13 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
              "epoch on %d images; %d images have tied top logits in float16", len(labels),
              differ, ties)
     if differ:
+        trained = decisions.read_metadata(decisions_path)
+        if _reproducible(recipe, trained, device, eval_batch_size):
+            raise ValueError(
+                f"the model {model_path} decides {differ} of {len(labels)} images otherwise "
+                f"than its decision table {decisions_path}, on a deterministic CPU run "
+                f"evaluated as in training: the two files are not of the same training. "
+                f"Rebuild both: snakemake --cores 1 --force {decisions_path}")
         log.warning("the model's decisions are not reproduced exactly (GPU non-determinism "
                     "or another device or batch size than in training)")
     log.info("layer %r: %d images x %d values", layer, *activations.shape)

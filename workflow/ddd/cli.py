@@ -2,12 +2,15 @@
 
     ddd kappa FILE... [--unbiased] [--bootstrap N] [--seed S] [--level L] [--condition C]
     ddd difficulty FILE... [--tolerance T] [--condition C]
+    ddd check CONFIG
 
 FILE is one decision file per run, one correctness matrix, or one model-vs-human raw-data
 folder (ddd.given). Both commands call the functions the workflow's kappa and difficulty
 rules call (ddd.analysis.kappa_pairs, ddd.analysis.difficulty_tables), so their numbers are
 the workflow's. --format table (aligned text), csv or json; `difficulty` prints two tables,
 the histogram and the shares (csv: each after a `# name` line; json: one object).
+`check` reads a workflow config as the Snakefile would (YAML errors with file and line,
+which Snakemake's own message for a --configfile lacks; keys, values, runs, named files).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ddd import analysis, difficulty, given
+from ddd import analysis, difficulty, given, plan
 
 
 def kappa_table(data: dict[str, given.Decisions], resamples: int, seed: int, level: float,
@@ -69,7 +72,19 @@ def _parser() -> argparse.ArgumentParser:
                                           "binomial, and trivial/impossible/in-between shares")
     difficulty.add_argument("--tolerance", type=int, default=1,
                             help="shares also for all but T runs right (or wrong)")
+    check = commands.add_parser("check", help="check a workflow config file: YAML syntax "
+                                               "(file and line), keys, values, runs")
+    check.add_argument("config", metavar="CONFIG", help="a config file (YAML)")
     return parser
+
+
+def check_config(path: str) -> str:
+    """What the Snakefile makes of a config file: its studies and runs, or ConfigError."""
+    loaded = plan.load(plan.read_file(path))
+    plan.check_files(loaded)
+    studies = loaded.studies
+    return "\n".join([f"{path}: valid, {len(studies)} studies"]
+                     + [f"  {name}: {len(study.runs)} runs" for name, study in studies.items()])
 
 
 def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
@@ -91,6 +106,13 @@ def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 for unreadable input)."""
     args = _parser().parse_args(argv)
+    if args.command == "check":
+        try:
+            print(check_config(args.config))
+        except plan.ConfigError as err:
+            print(f"ddd check: error: {err}", file=sys.stderr)
+            return 1
+        return 0
     try:
         data = given.read_any(args.files, args.condition)
         if args.command == "kappa":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from ddd.study import (
     instance_changes,
     resolve_subset,
 )
+from ddd.textfile import read_text
 
 FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
@@ -120,6 +122,33 @@ class Plan:
     @property
     def confusion_studies(self) -> list[str]:
         return [name for name, study in self.studies.items() if study.confusion]
+
+
+def read_file(path: str | os.PathLike) -> dict[str, Any]:
+    """A config file as a dict; a YAML error names the file, line and column (Snakemake's
+    own message for a --configfile names neither)."""
+    try:
+        text = read_text(path)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        lines = text.splitlines()
+        line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        tab = (" (YAML indents with spaces, never tabs: replace the tab)"
+               if mark and "\t" in line[:mark.column + 1] else "")
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        context = (f" ({err.context} that starts on line {err.context_mark.line + 1})"
+                   if err.context and err.context_mark and err.problem_mark else "")
+        raise ConfigError(f"{path}{where}: not valid YAML: {err.problem or err}{context}{tab}"
+                          + (f"; the line reads {line.strip()!r}" if line.strip() else "")
+                          ) from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: a config is a mapping of keys (studies:, train:, ...), "
+                          f"this file holds {type(config).__name__}")
+    return config
 
 
 def load(config: dict[str, Any]) -> Plan:

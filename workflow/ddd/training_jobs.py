@@ -31,9 +31,10 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
     """Train one run of a study: the final model, its decision table and its metadata
     (`fields`, which name the run, first, then the training's)."""
     manifest = splits.read_manifest(manifest_path)
+    arrays.verify_checksum(data, manifest_path)  # before anything reads the file
     keep = train_indices(splits.labels(data, "train"), recipe)
     train_data = splits.open_split(data, manifest_path, "train", device, train=True, keep=keep,
-                                   workers=workers, verify=True)
+                                   workers=workers)
     test_data = splits.open_split(data, manifest_path, "test", device, workers=workers)
     key = config_hash(recipe.as_dict(), manifest["sha256"])
     log.info("run %s: %s on %s, %d training images, config hash %s", fields.get("run"),
@@ -43,7 +44,8 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
                           checkpoint=checkpoint, checkpoint_key=key,
                           eval_batch_size=eval_batch_size, image_size=splits.image_size(manifest))
     metadata = {**fields, **run_metadata(recipe, result, key, manifest["sha256"], len(keep),
-                                         device, time.perf_counter() - began)}
+                                         device, time.perf_counter() - began),
+                "eval_batch_size": eval_batch_size}  # features jobs reproduce decisions with it
     table = decisions.from_predictions(result.predictions, splits.labels(data, "test"))
     return model, table, metadata
 

@@ -1,13 +1,5 @@
 import dataclasses
-import sys
 from pathlib import Path
-
-# The workflow's own package, ahead of any installed copy, here and in every job.
-PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
-sys.path.insert(0, PACKAGE_DIR)
-import ddd
-
-ddd.jobs_import_from(PACKAGE_DIR)
 
 import pandas as pd
 
