@@ -137,9 +137,12 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
                                   find_layer(model, layer, recipe.architecture), rows,
                                   recipe.amp)
     final = decisions.read(decisions_path, epoch=-1)
-    if not np.array_equal(final["label"].to_numpy(), labels):
-        raise ValueError(f"{decisions_path} and {data_path} disagree on labels; rerun the "
-                         f"training job")
+    if not (np.array_equal(final["image_id"].to_numpy(), np.arange(len(labels)))
+            and np.array_equal(final["label"].to_numpy(), labels)):
+        raise ValueError(f"{decisions_path} does not hold the evaluation images of "
+                         f"{data_path} (image ids or labels differ): it was changed or made "
+                         f"on another dataset. Rebuild it: snakemake --cores 1 --force "
+                         f"{decisions_path}")
     differ = int(np.sum(logits.argmax(1) != final["prediction"].to_numpy()))
     stored = logits.astype(np.float16)
     ties = int(np.sum(stored.max(1) == np.sort(stored, axis=1)[:, -2]))

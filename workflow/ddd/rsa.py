@@ -202,8 +202,8 @@ def load_activations(paths: Mapping[str, str | os.PathLike]
         if first is None:
             first = (path, found.rsa_image_ids)
         elif not np.array_equal(found.rsa_image_ids, first[1]):
-            raise ValueError(f"{path} and {first[0]} hold different RSA images; rerun their "
-                             f"features jobs with the same settings")
+            raise ValueError(f"{path} and {first[0]} hold different RSA images; rebuild "
+                             f"both: snakemake --cores 1 --force {path} {first[0]}")
         constant = constant_patterns(found.activations)
         if constant:
             log.warning("%s: %d images with a constant activation pattern (dissimilarity 1 "
