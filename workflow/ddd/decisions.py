@@ -99,7 +99,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
 def _metadata(parquet: pq.ParquetFile, path: str | os.PathLike) -> dict[str, Any]:
     raw = parquet.schema_arrow.metadata or {}
     if METADATA_KEY not in raw:
-        raise DecisionTableError(f"{path}: no run metadata; was it written by ddd.decisions?")
+        raise DecisionTableError(f"{path}: no run metadata; a table of the workflow's is "
+                                 f"damaged (rebuild it: snakemake --cores 1 --force {path}), "
+                                 f"any other must be written by ddd.decisions.write")
     digest = raw.get(DIGEST_KEY)  # absent in tables written before it was added
     try:
         if digest is not None and hashlib.sha256(raw[METADATA_KEY]).hexdigest() != digest.decode():
@@ -142,28 +144,29 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
     except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
         raise DecisionTableError(f"{path} is damaged ({err}); rebuild it: snakemake --cores 1 "
                                  f"--force {path}") from err
-    validate(table, path)
+    try:
+        validate(table, path)
+    except DecisionTableError as err:
+        raise DecisionTableError(f"{err}; rebuild it: snakemake --cores 1 --force {path}"
+                                 ) from None
     return table.to_pandas()
 
 
 def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) -> pa.Table:
-    """The rows of one epoch (-1: the last); pyarrow's filter reads only the row groups
-    whose statistics admit it."""
-    column = SCHEMA.get_field_index("epoch")
-    ranges = []
-    for i in range(parquet.num_row_groups):
-        stats = parquet.metadata.row_group(i).column(column).statistics
-        if stats is None or not stats.has_min_max:
-            raise DecisionTableError(f"{path}: row group {i} has no epoch statistics; "
-                                     f"rewrite the file with ddd.decisions.write")
-        ranges.append((stats.min, stats.max))
-    first, last = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
-    wanted = last if epoch == -1 else epoch
-    table = pq.read_table(path, filters=pc.field("epoch") == wanted,
-                          page_checksum_verification=True)
-    if table.num_rows == 0:
-        raise DecisionTableError(f"{path}: no epoch {wanted}; it has epochs {first}..{last}")
-    return table
+    """The rows of one epoch (-1: the last), from the row groups that hold it. The epoch
+    column (a few bytes per epoch) says which; footer statistics are not trusted, since a
+    damaged one would silently pick another epoch."""
+    epochs = parquet.read(columns=["epoch"]).column("epoch").to_numpy()
+    if epochs.size == 0:
+        raise DecisionTableError(f"{path}: no rows")
+    wanted = int(epochs.max()) if epoch == -1 else epoch
+    sizes = [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+    bounds = np.cumsum([0, *sizes])
+    groups = [i for i in range(len(sizes)) if (epochs[bounds[i]:bounds[i + 1]] == wanted).any()]
+    if not groups:
+        raise DecisionTableError(f"{path}: no epoch {wanted}; it has epochs "
+                                 f"{epochs.min()}..{epochs.max()}")
+    return parquet.read_row_groups(groups).filter(pc.field("epoch") == wanted)
 
 
 def _open(path: str | os.PathLike) -> pq.ParquetFile:

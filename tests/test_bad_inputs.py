@@ -1,0 +1,411 @@
+"""Bad inputs and faults, one case each: every one is an error whose message names the file
+or config key and says how to fix it, and none leaves a half-written file behind.
+
+A case is a function that does the bad thing in a fresh folder; `@case` records what its
+message must name and the fix it must give (regular expressions). The workflow-level cases
+at the end run Snakemake on the tiny config; everything else calls the jobs' functions.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ddd import capture, correctness, decisions, features, flags, label_errors, plan, rsa, workdir
+from ddd.datasets import cifar, imagenet
+from ddd.experiment import scoring
+from ddd.experiment.page import CSV_COLUMNS
+from ddd.study import Recipe
+from ddd.training_jobs import train_run
+from tests.test_training_jobs import CPU, FIELDS, RECIPE, dataset, trained  # noqa: F401
+from tests.test_workflow import ROOT, TINY, snakemake
+
+REBUILD = r"snakemake --cores 1 --force "
+IMAGES = 12  # evaluation images of the small tables below
+
+
+@dataclass(frozen=True)
+class Case:
+    act: Callable[..., object]
+    names: str  # what the message must name: the file or the config key
+    fix: str  # the fix it must give
+    error: type[BaseException] = Exception
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(names: str, fix: str, error: type[BaseException] = Exception):
+    """Register the decorated function as a bad-input case under its name."""
+    def register(act: Callable[..., object]) -> Callable[..., object]:
+        CASES[act.__name__] = Case(act, names, fix, error)
+        return act
+    return register
+
+
+def table(folder: Path, run: str = "base-1", study: str = "s", sha: str = "abc",
+          shift: int = 0) -> Path:
+    """A small decision table of `run` in `study` on the dataset with checksum `sha`."""
+    rng = np.random.default_rng(len(run))
+    labels = rng.integers(0, 3, IMAGES)
+    path = folder / f"{run}.parquet"
+    decisions.write(path, decisions.from_predictions(
+        rng.integers(0, 3, (2, IMAGES)), labels, image_ids=np.arange(IMAGES) + shift),
+        {"run": run, "study": study, "dataset_sha256": sha, "dataset": "d",
+         "condition": run.split("-")[0], "instance": int(run[-1]), "architecture": "none"})
+    return path
+
+
+def config(edit: Callable[[dict], object]) -> dict:
+    """The tiny test config after `edit`, resolved by the plan."""
+    edited = copy.deepcopy(TINY)
+    edit(edited)
+    return plan.load(edited)
+
+
+# --- config ---------------------------------------------------------------------------
+
+@case(r"recipe.*'lr_sclae'", r"'lr_scale'")
+def config_key_typo(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(lr_sclae=1.0))
+
+
+@case(r"recipe.epochs", r"not of type 'integer'")
+def config_wrong_type(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(epochs="ten"))
+
+
+@case(r"recipe.lr_milestones: \[9\]", r"beyond the run's \d+ epochs")
+def lr_milestones_beyond_epochs(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(lr_milestones=[9]))
+
+
+@case(r"bad.yaml, line 3, column 1", r"spaces, never tabs")
+def config_yaml_tab(folder):
+    (folder / "bad.yaml").write_text("studies:\n  a:\n\tdataset: {kind: gaussian}\n")
+    plan.read_file(folder / "bad.yaml")
+
+
+@case(r"bad.yaml, line 2, column 11", r"the line reads")
+def config_yaml_syntax(folder):
+    (folder / "bad.yaml").write_text("studies:\n  a: {b: 1]\n")
+    plan.read_file(folder / "bad.yaml")
+
+
+@case(r"study 'tiny' gives both image_flags and label_errors", r"remove one of them")
+def flags_and_label_errors_both(folder):
+    config(lambda c: c["studies"]["tiny"].update(image_flags={"path": "f.csv"}))
+
+
+# --- datasets -------------------------------------------------------------------------
+
+@case(r"nowhere", r"dataset.path")
+def cifar_copy_missing(folder):
+    cifar.load(folder / "nowhere", "cifar100")
+
+
+@case(r"nowhere", r"image-net.org")
+def imagenet_copy_missing(folder):
+    imagenet.build_index(folder / "nowhere", "val")
+
+
+@case(r"LOC_val_solution.csv", r"save it as UTF-8")
+def imagenet_ground_truth_latin1(folder):
+    (folder / "LOC_val_solution.csv").write_bytes("ImageId,PredictionString\nä,n0\n"
+                                                  .encode("latin-1"))
+    imagenet.read_ground_truth(folder / "LOC_val_solution.csv")
+
+
+def damaged_copy(dataset, folder: Path) -> tuple[Path, Path]:  # noqa: F811
+    data = folder / "dataset.npz"
+    raw = bytearray(Path(dataset[0]).read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    return data, Path(dataset[1])
+
+
+@case(r"dataset.npz does not match the checksum", REBUILD + r".*dataset.npz")
+def damaged_dataset_in_train(folder, dataset):  # noqa: F811
+    train_run(RECIPE, *damaged_copy(dataset, folder), FIELDS | {"run": "base-1"}, CPU,
+              folder / "base-1.ckpt", eval_batch_size=50)
+
+
+@case(r"dataset.npz does not match the checksum", REBUILD + r".*dataset.npz")
+def damaged_dataset_in_features(folder, dataset, trained):  # noqa: F811
+    capture.run_features(RECIPE, *damaged_copy(dataset, folder),
+                         trained["base-1"].with_suffix(".pt"),
+                         trained["base-1"].with_suffix(".parquet"), capture.OUTPUT, 8, 0,
+                         CPU, 50)
+
+
+# --- decision tables ------------------------------------------------------------------
+
+@case(r"lr-1.parquet belongs to another run.*run 'base-1'", REBUILD + r".*lr-1.parquet")
+def table_copied_over_another_run(folder):
+    table(folder).replace(folder / "lr-1.parquet")
+    correctness.final_epoch({"lr-1": folder / "lr-1.parquet"}, "s", "abc")
+
+
+@case(r"base-1.parquet .*study 'other'", REBUILD)
+def table_of_another_study(folder):
+    correctness.final_epoch({"base-1": table(folder, study="other")}, "s", "abc")
+
+
+@case(r"base-1.parquet .*dataset_sha256 'old'", REBUILD)
+def table_of_another_dataset(folder):
+    correctness.final_epoch({"base-1": table(folder, sha="old")}, "s", "abc")
+
+
+@case(r"lr-1.parquet and .*base-1.parquet differ in their images", REBUILD)
+def tables_with_shifted_image_ids(folder):
+    correctness.final_epoch({"base-1": table(folder), "lr-1": table(folder, "lr-1", shift=1)},
+                            "s", "abc")
+
+
+@case(r"base-1.parquet does not hold the evaluation images of .*dataset.npz",
+      REBUILD + r".*base-1.parquet")
+def table_with_shifted_ids_in_features(folder, dataset, trained):  # noqa: F811
+    source = trained["base-1"].with_suffix(".parquet")
+    final = decisions.read(source, epoch=-1)
+    shifted = decisions.from_predictions(final["prediction"].to_numpy()[None],
+                                         final["label"].to_numpy(),
+                                         image_ids=final["image_id"].to_numpy() + 1)
+    decisions.write(folder / "base-1.parquet", shifted, decisions.read_metadata(source))
+    capture.run_features(RECIPE, *dataset, trained["base-1"].with_suffix(".pt"),
+                         folder / "base-1.parquet", capture.OUTPUT, 8, 0, CPU, 50)
+
+
+@case(r"base-1.parquet", REBUILD + r".*base-1.parquet")
+def table_column_name_byte_flipped(folder):
+    path = table(folder)
+    raw = path.read_bytes().replace(b"correct", b"\xe3orrect")  # no longer UTF-8
+    path.write_bytes(raw)
+    decisions.read(path)
+
+
+@case(r"base-1.parquet is not a readable Parquet file", REBUILD)
+def table_not_parquet(folder):
+    (folder / "base-1.parquet").write_bytes(b"PAR1 garbage")
+    decisions.read(folder / "base-1.parquet")
+
+
+@case(r"decision table .*base-1.parquet does not exist", r"")
+def table_missing(folder):
+    decisions.read(folder / "base-1.parquet")
+
+
+@case(r"[ab]-1.parquet and .*[ab]-1.parquet hold different RSA images", REBUILD)
+def features_of_different_images(folder, dataset, trained):  # noqa: F811
+    for run, seed in (("a-1", 0), ("b-1", 1)):
+        found = capture.run_features(RECIPE, *dataset, trained["base-1"].with_suffix(".pt"),
+                                     trained["base-1"].with_suffix(".parquet"),
+                                     capture.OUTPUT, 8, seed, CPU, 50)
+        features.save(folder / f"{run}.parquet", found)
+    rsa.load_activations({run: folder / f"{run}.parquet" for run in ("a-1", "b-1")})
+
+
+@case(r"model .*base-2.pt decides \d+ of \d+ images otherwise than .*base-1.parquet",
+      REBUILD + r".*base-1.parquet")
+def features_of_another_runs_model(folder, dataset, trained):  # noqa: F811
+    capture.run_features(RECIPE, *dataset, trained["base-2"].with_suffix(".pt"),
+                         trained["base-1"].with_suffix(".parquet"), capture.OUTPUT, 8, 0,
+                         CPU, 50)
+
+
+# --- per-image flags and label-error lists ---------------------------------------------
+
+@case(r"image_flags file .*flgas.csv does not exist", r"fix image_flags.path")
+def flags_path_typo(folder):
+    flags.check_file(folder / "flgas.csv", "flagged", "image_flags")
+
+
+@case(r"flags.txt, line 1: 'image_id,flagged'", r"suffix .csv")
+def flags_csv_named_txt(folder):
+    (folder / "flags.txt").write_text("image_id,flagged\n0,1\n")
+    flags.check_file(folder / "flags.txt", "flagged", "image_flags")
+
+
+@case(r"flags.tsv: unknown suffix '.tsv' under image_flags", r"rename the file")
+def flags_unknown_suffix(folder):
+    (folder / "flags.tsv").write_text("0\n")
+    flags.check_file(folder / "flags.tsv", "flagged", "image_flags")
+
+
+@case(r"flags.parquet: lacks columns \['flagged'\]", r"image_flags.column")
+def flags_table_without_its_column(folder):
+    pd.DataFrame({"image_id": [0], "flaged": [True]}).to_parquet(folder / "flags.parquet")
+    flags.check_file(folder / "flags.parquet", "flagged", "image_flags")
+
+
+@case(r"flags.json: not valid JSON", r"list of image ids")
+def flags_json_broken(folder):
+    (folder / "flags.json").write_text("[1, 2,")
+    flags.check_file(folder / "flags.json", "flagged", "image_flags")
+
+
+@case(r"errors.npy: not a NumPy array file", r"numpy.save")
+def label_errors_binary_garbage(folder):
+    (folder / "errors.npy").write_bytes(os.urandom(64))
+    label_errors.read_known(folder / "errors.npy", np.arange(IMAGES))
+
+
+@case(r"errors.txt: not UTF-8 text", r"save it as UTF-8")
+def label_errors_latin1(folder):
+    (folder / "errors.txt").write_bytes("# Fehler \xe4\n3\n".encode("latin-1"))
+    label_errors.read_known(folder / "errors.txt", np.arange(IMAGES))
+
+
+@case(r"errors.npy: .*image ids or a mask\?", r"format: ids or format: mask under "
+      r"label_errors")
+def label_errors_ambiguous_zero_one_list(folder):
+    np.save(folder / "errors.npy", np.arange(IMAGES) % 2)
+    label_errors.read_known(folder / "errors.npy", np.arange(IMAGES))
+
+
+# --- answer files of the human experiment ---------------------------------------------
+
+PAIRS = pd.DataFrame({"pair": [0], "trivial_id": [1], "impossible_id": [2]})
+
+
+@case(r"s1.csv: not UTF-8 text", r"save it as UTF-8", scoring.ResponseError)
+def answers_latin1(folder):
+    (folder / "s1.csv").write_bytes((",".join(CSV_COLUMNS) + "\nJürgen,1,2,1,left,1,900\n")
+                                    .encode("latin-1"))
+    scoring.read_all([folder / "s1.csv"], PAIRS)
+
+
+@case(r"s1.csv:1: the header lacks rt_ms", r"expected subject,trial", scoring.ResponseError)
+def answers_header_lacks_a_column(folder):
+    (folder / "s1.csv").write_text(",".join(CSV_COLUMNS[:-1]) + "\na,1,2,1,left,1\n")
+    scoring.read_all([folder / "s1.csv"], PAIRS)
+
+
+# --- the working directory ------------------------------------------------------------
+
+def read_only(folder: Path, monkeypatch) -> None:
+    """`folder` unwritable, for root too (who may write anywhere): os.access says no."""
+    folder.chmod(0o555)
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: (
+        False if Path(path).resolve() == folder.resolve() else real(path, mode)))
+
+
+@case(r"logs/s is not writable", r"chmod -R u\+w .*logs/s", PermissionError)
+def logs_folder_read_only(folder, monkeypatch):
+    (folder / "logs/s").mkdir(parents=True)
+    read_only(folder / "logs/s", monkeypatch)
+    workdir.check_writable(folder)
+
+
+@case(r"wd is not writable", r"snakemake --directory", PermissionError)
+def working_directory_read_only(folder, monkeypatch):
+    (folder / "wd").mkdir()
+    read_only(folder / "wd", monkeypatch)
+    workdir.check_writable(folder / "wd")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_is_named_with_its_fix(name, tmp_path, request):
+    bad = CASES[name]
+    folder = tmp_path / "case"
+    folder.mkdir()
+    fixtures = list(inspect.signature(bad.act).parameters)[1:]
+    with pytest.raises(bad.error) as raised:
+        bad.act(folder, *(request.getfixturevalue(name) for name in fixtures))
+    message = str(raised.value)
+    assert re.search(bad.names, message), message
+    assert re.search(bad.fix, message), message
+    assert not list(folder.rglob(".*.tmp")), "a half-written file was left behind"
+
+
+def test_every_flipped_byte_of_a_decision_table_is_an_error_or_changes_nothing(tmp_path):
+    path = table(tmp_path)
+    good, meta = decisions.read(path), decisions.read_metadata(path)
+    final = decisions.read(path, epoch=-1)
+    raw = path.read_bytes()
+    damaged = tmp_path / "damaged.parquet"
+    caught = 0
+    for i in range(len(raw)):
+        damaged.write_bytes(raw[:i] + bytes([raw[i] ^ 0x01]) + raw[i + 1:])
+        try:
+            same = (decisions.read_metadata(damaged) == meta
+                    and decisions.read(damaged).equals(good)
+                    and decisions.read(damaged, epoch=-1).equals(final))
+        except decisions.DecisionTableError as err:
+            assert str(damaged) in str(err) and REBUILD.strip() in str(err), err
+            caught += 1
+            continue
+        assert same, f"flipping byte {i} changed what the table says"
+    assert caught > len(raw) // 2
+
+
+def test_answer_file_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "s1.csv"
+    path.write_bytes((",".join(CSV_COLUMNS) + "\r\nann,1,2,1,left,1,900\r\n")
+                     .encode("utf-8-sig"))  # as Excel writes "CSV UTF-8"
+    answers, problems = scoring.read_responses(path, PAIRS)
+    assert problems == [] and answers["subject"].tolist() == ["ann"]
+
+
+def test_features_of_a_nondeterministic_run_only_warn(dataset, trained, caplog):  # noqa: F811
+    recipe = Recipe(**{**RECIPE.as_dict(), "deterministic": False})
+    with caplog.at_level("WARNING", "ddd"):
+        capture.run_features(recipe, *dataset, trained["base-2"].with_suffix(".pt"),
+                             trained["base-1"].with_suffix(".parquet"), capture.OUTPUT, 8, 0,
+                             CPU, 50)
+    assert "not reproduced exactly" in caplog.text
+
+
+# --- when Snakemake builds the DAG ----------------------------------------------------
+
+def dry_run(folder: Path, edit: Callable[[dict], object]) -> str:
+    config_ = copy.deepcopy(TINY)
+    edit(config_)
+    (folder / "known_label_errors.txt").write_text("3\n")
+    out = snakemake(folder, config_, "--dry-run")
+    assert out.returncode != 0, out.stdout
+    return out.stdout + out.stderr
+
+
+def retarget_flags(config_: dict, path: str) -> None:
+    study = config_["studies"]["tiny_b"]
+    del study["label_errors"]
+    study["image_flags"] = {"path": path, "column": "flagged"}
+
+
+@pytest.mark.workflow
+def test_flags_path_typo_stops_the_dag_naming_file_and_key(tmp_path):
+    text = dry_run(tmp_path, lambda c: retarget_flags(c, "flgas.parquet"))
+    assert "image_flags file flgas.parquet does not exist" in text
+    assert "fix image_flags.path" in text
+
+
+@pytest.mark.workflow
+def test_embedded_config_with_a_tab_names_its_line(tmp_path):
+    lines = (ROOT / "config.yaml").read_text().splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith("  "))
+    lines[number] = "\t" + lines[number][2:]
+    (tmp_path / "config.yaml").write_text("\n".join(lines) + "\n")
+    out = snakemake_embedded(tmp_path)
+    assert out.returncode != 0
+    assert f"config.yaml, line {number + 1}, column 1" in out.stderr
+    assert "never tabs" in out.stderr
+
+
+def snakemake_embedded(folder: Path) -> subprocess.CompletedProcess:
+    """A dry run on the embedded config.yaml of `folder` (no --configfile)."""
+    return subprocess.run([sys.executable, "-m", "snakemake", "--snakefile",
+                           str(ROOT / "Snakefile"), "--directory", str(folder), "--dry-run"],
+                          capture_output=True, text=True, timeout=300)
+
