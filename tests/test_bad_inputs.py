@@ -4,6 +4,7 @@ or config key and says how to fix it, and none leaves a half-written file behind
 A case is a function that does the bad thing in a fresh folder; `@case` records what its
 message must name and the fix it must give (regular expressions). The workflow-level cases
 at the end run Snakemake on the tiny config; everything else calls the jobs' functions.
+A lock left by a killed run is a case of tests/test_killed_training.py, which kills one.
 """
 
 from __future__ import annotations
@@ -248,6 +249,12 @@ def flags_table_without_its_column(folder):
     flags.check_file(folder / "flags.parquet", "flagged", "image_flags")
 
 
+@case(r"flags.csv: lacks columns \['flaged'\]", r"image_flags.column")
+def flags_csv_column_typo(folder):
+    (folder / "flags.csv").write_text("image_id,flagged\n0,1\n")
+    flags.check_file(folder / "flags.csv", "flaged", "image_flags")
+
+
 @case(r"flags.json: not valid JSON", r"list of image ids")
 def flags_json_broken(folder):
     (folder / "flags.json").write_text("[1, 2,")
@@ -399,8 +406,8 @@ def test_embedded_config_with_a_tab_names_its_line(tmp_path):
     (tmp_path / "config.yaml").write_text("\n".join(lines) + "\n")
     out = snakemake_embedded(tmp_path)
     assert out.returncode != 0
-    assert f"config.yaml, line {number + 1}, column 1" in out.stderr
-    assert "never tabs" in out.stderr
+    assert f"config.yaml, line {number + 1}, column 1" in out.stdout + out.stderr
+    assert "never tabs" in out.stdout + out.stderr
 
 
 def snakemake_embedded(folder: Path) -> subprocess.CompletedProcess:

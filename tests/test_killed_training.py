@@ -71,6 +71,8 @@ def test_job_killed_mid_epoch_resumes_from_its_checkpoint_to_the_same_decisions(
     assert 1 <= epoch < EPOCHS
     assert not (killed / RUN).exists()
 
+    locked = snakemake(killed, config, RUN)  # the killed run's lock: named, with its fix
+    assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
     assert snakemake(killed, config, "--unlock").returncode == 0
     out = snakemake(killed, config, "--rerun-incomplete", RUN)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -2,7 +2,7 @@
 
 Accepted files, each giving one bool per evaluation image:
 
-- A table (Parquet, or CSV with the flag column): `image_id` and a flag column of
+- A table (Parquet, or CSV of more than one column): `image_id` and a flag column of
   true/false or 1/0, every evaluation image listed once (read_flags).
 - Image ids of the flagged images: .txt or .csv with one id per line (`#` comments and an
   `image_id` header allowed), a .json list or an .npy array of integers.
@@ -36,8 +36,8 @@ SUFFIXES = (".parquet", ".csv", ".txt", ".json", ".npy")
 def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray,
                format: str | None = None) -> np.ndarray:
     """Bool flag per image, in the order of `image_ids`: from a table with `image_id` and the
-    flag column (Parquet, or CSV that has the column), else from ids or a mask (read_mask;
-    `format` as there)."""
+    flag column (Parquet, or CSV of more than one column), else from ids or a mask
+    (read_mask; `format` as there)."""
     path = Path(path)
     table = _table(_existing(path, "image_flags"), column)
     if table is None:
@@ -74,7 +74,7 @@ def _existing(path: Path, key: str) -> Path:
 
 
 def _table(path: Path, column: str) -> pd.DataFrame | None:
-    """The file as a checked flags table (Parquet, or CSV whose header has `column`); None
+    """The file as a checked flags table (Parquet, or CSV of more than one column); None
     when it holds ids or a mask instead."""
     if path.suffix == ".parquet":
         try:
@@ -82,7 +82,7 @@ def _table(path: Path, column: str) -> pd.DataFrame | None:
         except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
             raise ValueError(f"{path}: not a readable Parquet file ({err}); write it again "
                              f"(image_id and {column!r} columns)") from None
-    elif path.suffix == ".csv" and column in _csv_header(path):
+    elif path.suffix == ".csv" and len(_csv_header(path)) > 1:
         try:
             table = pd.read_csv(io.StringIO(read_text(path)))
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
