@@ -2,14 +2,15 @@
 
 `Batches`: a whole split on the device as uint8 (CIFAR-size and Gaussian data), shuffled,
 flipped and cropped there with generators seeded by (data_seed, epoch), as in airbench.
-`FileBatches`: image files decoded by DataLoader workers (ImageNet); shuffling is seeded
-by (data_seed, epoch) too. Both yield normalised float batches on the device.
+`FileBatches`: image files (or an image store's JPEGs) decoded by DataLoader workers
+(ImageNet), or read by them and decoded on the GPU in batches; shuffling is seeded by
+(data_seed, epoch) too. Both yield normalised float batches on the device.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,12 +39,16 @@ class Batches:
 
 @dataclass
 class FileBatches:
-    """A split as image files: a Dataset of (uint8 CHW tensor, label), decoded by workers."""
+    """A split as image files: a Dataset of (uint8 CHW tensor, label), decoded by workers;
+    with `decode`, a Dataset of (encoded bytes, label) whose batches `decode` turns into
+    uint8 images on the device (collated by `collate`)."""
 
     dataset: Dataset
     labels: np.ndarray
     device: torch.device
     workers: int = 4
+    decode: Callable[[list[torch.Tensor]], torch.Tensor] | None = None
+    collate: Callable | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -89,20 +94,22 @@ def _seed_worker(worker_id: int) -> None:
 
 
 def loader(dataset: Dataset, batch_size: int, workers: int, shuffle: torch.Generator | None,
-           device: torch.device) -> DataLoader:
+           device: torch.device, collate: Callable | None = None) -> DataLoader:
     """A reproducible DataLoader: shuffled by the generator `shuffle` (None: in order), with
     the workers' augmentations seeded from it too."""
     gen = shuffle if shuffle is not None else torch.Generator().manual_seed(0)
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle is not None,
                       num_workers=workers, pin_memory=device.type == "cuda",
-                      worker_init_fn=_seed_worker, generator=gen)
+                      worker_init_fn=_seed_worker, generator=gen, collate_fn=collate)
 
 
-def _on_device(batches: DataLoader, device: torch.device, mean: torch.Tensor,
-               std: torch.Tensor) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    for x, y in batches:
-        yield (_normalise(x.to(device, non_blocking=True), mean, std),
-               y.to(device, non_blocking=True))
+def _on_device(data: FileBatches, batch_size: int, shuffle: torch.Generator | None,
+               mean: torch.Tensor, std: torch.Tensor
+               ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    device = data.device
+    for x, y in loader(data.dataset, batch_size, data.workers, shuffle, device, data.collate):
+        x = data.decode(x) if data.decode is not None else x.to(device, non_blocking=True)
+        yield _normalise(x, mean, std), y.to(device, non_blocking=True)
 
 
 def _epoch_generator(data_seed: int, epoch: int) -> torch.Generator:
@@ -115,10 +122,10 @@ def train_batches(data: Data, batch_size: int, data_seed: int, epoch: int, flip:
     """One epoch of shuffled, augmented, normalised training batches."""
     gen = _epoch_generator(data_seed, epoch)
     if isinstance(data, FileBatches):  # augmentation happens in the loader's transform
-        if data.workers == 0:  # the transform draws from the global generator: seed it
+        if data.workers == 0 or data.decode is not None:
+            # the transform draws from this process's global generator: seed it
             torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
-        yield from _on_device(loader(data.dataset, batch_size, data.workers, gen, data.device),
-                              data.device, mean, std)
+        yield from _on_device(data, batch_size, gen, mean, std)
         return
     n = len(data)
     order = torch.randperm(n, generator=gen).to(data.device)
@@ -137,8 +144,7 @@ def eval_batches(data: Data, batch_size: int, mean: torch.Tensor, std: torch.Ten
                  ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Every image once, in order, normalised."""
     if isinstance(data, FileBatches):
-        yield from _on_device(loader(data.dataset, batch_size, data.workers, None, data.device),
-                              data.device, mean, std)
+        yield from _on_device(data, batch_size, None, mean, std)
         return
     for start in range(0, len(data), batch_size):
         yield (_normalise(data.images[start:start + batch_size], mean, std),

@@ -29,18 +29,20 @@ OUTPUT = "output"  # layer name for the model's output: the classifier's logits 
 
 
 def evaluation_data(data_path: str | os.PathLike, manifest_path: str | os.PathLike,
-                    recipe: Recipe, device: torch.device, workers: int = 0
+                    recipe: Recipe, device: torch.device, workers: int = 0,
+                    store_path: str | os.PathLike | None = None
                     ) -> tuple[Data, torch.Tensor, torch.Tensor]:
     """The evaluation split on `device` and the normalisation the run was trained with
     (channel statistics of its training images; ImageNet's constants for file data); the
-    dataset file is checked against its manifest first."""
+    dataset file is checked against its manifest first. `store_path`: the image store a
+    file dataset's images are read from."""
     arrays.verify_checksum(data_path, manifest_path)
     keep = train_indices(splits.labels(data_path, "train"), recipe)
     train = splits.open_split(data_path, manifest_path, "train", device, keep=keep,
-                              workers=workers)
+                              workers=workers, store_path=store_path)
     mean, std = channel_stats(train)
-    return splits.open_split(data_path, manifest_path, "test", device, workers=workers), \
-        mean, std
+    return splits.open_split(data_path, manifest_path, "test", device, workers=workers,
+                             store_path=store_path), mean, std
 
 
 def load_model(path: str | os.PathLike, architecture: str, num_classes: int, image_size: int,
@@ -123,11 +125,13 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
                  manifest_path: str | os.PathLike, model_path: str | os.PathLike,
                  decisions_path: str | os.PathLike, layer_spec: str | Mapping[str, str],
                  images: int, seed: int, device: torch.device, eval_batch_size: int,
-                 workers: int = 0) -> features.Features:
+                 workers: int = 0, store_path: str | os.PathLike | None = None
+                 ) -> features.Features:
     """A trained run's final logits on every evaluation image and the layer's activations on
     the seeded RSA subset of `images`, checked against its decision table's final epoch."""
     manifest = splits.read_manifest(manifest_path)
-    data, mean, std = evaluation_data(data_path, manifest_path, recipe, device, workers)
+    data, mean, std = evaluation_data(data_path, manifest_path, recipe, device, workers,
+                                      store_path)
     model = load_model(model_path, recipe.architecture, splits.num_classes(manifest),
                        splits.image_size(manifest), device)
     layer = layer_for(layer_spec, recipe.architecture)

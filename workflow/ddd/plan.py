@@ -244,6 +244,10 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
             runs.append(Run(name, condition, instance, run_recipe, cond["reference"]))
     for key, model in pretrained.items():
         runs.append(Run(name, key, 1, None, pretrained=Pretrained(**{"name": key, **model})))
+    if "store" in dataset and not conditions:
+        raise ConfigError(f"config: {where}.dataset.store: only trained runs read the image "
+                          f"store (pretrained models read the files with their own resize) "
+                          f"and the study has none; remove store")
     study = Study(name, dict(sorted(dataset.items())), base_condition, tuple(runs),
                   flags=_flags(name, spec), label_errors=spec.get("label_errors"),
                   references=_references(where, spec))

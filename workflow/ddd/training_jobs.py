@@ -17,7 +17,7 @@ from torch import nn
 
 from ddd import confusion, decisions
 from ddd.batches import Batches
-from ddd.datasets import arrays, splits
+from ddd.datasets import arrays, splits, store
 from ddd.study import Recipe, config_hash
 from ddd.training import run_metadata, train, train_indices
 
@@ -26,17 +26,23 @@ log = logging.getLogger(__name__)
 
 def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.PathLike,
               fields: Mapping[str, Any], device: torch.device, checkpoint: str | os.PathLike,
-              eval_batch_size: int, workers: int = 0
+              eval_batch_size: int, workers: int = 0,
+              store_path: str | os.PathLike | None = None
               ) -> tuple[nn.Module, pa.Table, dict[str, Any]]:
     """Train one run of a study: the final model, its decision table and its metadata
-    (`fields`, which name the run, first, then the training's)."""
+    (`fields`, which name the run, first, then the training's); `store_path`: the image
+    store a file dataset's images are read from."""
     manifest = splits.read_manifest(manifest_path)
     arrays.verify_checksum(data, manifest_path)  # before anything reads the file
     keep = train_indices(splits.labels(data, "train"), recipe)
     train_data = splits.open_split(data, manifest_path, "train", device, train=True, keep=keep,
-                                   workers=workers)
-    test_data = splits.open_split(data, manifest_path, "test", device, workers=workers)
-    key = config_hash(recipe.as_dict(), manifest["sha256"])
+                                   workers=workers, store_path=store_path)
+    test_data = splits.open_split(data, manifest_path, "test", device, workers=workers,
+                                  store_path=store_path)
+    # The store's images differ from the files' (JPEG re-encoding): a checkpoint of one
+    # must not resume the other.
+    key = config_hash(recipe.as_dict(), manifest["sha256"],
+                      *(["image store"] if store_path is not None else []))
     log.info("run %s: %s on %s, %d training images, config hash %s", fields.get("run"),
              recipe.architecture, device, len(keep), key)
     began = time.perf_counter()
@@ -46,6 +52,8 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
     metadata = {**fields, **run_metadata(recipe, result, key, manifest["sha256"], len(keep),
                                          device, time.perf_counter() - began),
                 "eval_batch_size": eval_batch_size}  # features jobs reproduce decisions with it
+    if store_path is not None:
+        metadata["image_store"] = store.describe(store_path)
     table = decisions.from_predictions(result.predictions, splits.labels(data, "test"))
     return model, table, metadata
 

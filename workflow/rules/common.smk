@@ -34,8 +34,28 @@ wildcard_constraints:
 
 
 def dataset_spec(wildcards):
-    """The study's dataset settings (key-sorted: reordering the config reruns nothing)."""
-    return STUDIES[wildcards.study].dataset
+    """The study's dataset settings (key-sorted: reordering the config reruns nothing),
+    without its image store's: adding a store rebuilds no dataset index."""
+    return {
+        key: value
+        for key, value in STUDIES[wildcards.study].dataset.items()
+        if key != "store"
+    }
+
+
+STORE_STUDIES = [name for name, s in STUDIES.items() if "store" in s.dataset]
+
+
+def image_store_spec(wildcards):
+    """The study's image store settings (dataset.store)."""
+    return STUDIES[wildcards.study].dataset["store"]
+
+
+def image_store(wildcards):
+    """The image store folder of a study that has one, for the jobs that read images."""
+    if "store" not in STUDIES[wildcards.study].dataset:
+        return {}
+    return {"store": f"results/{wildcards.study}/data/store"}
 
 
 def decision_tables(wildcards):

@@ -1,5 +1,6 @@
 rule features:
     input:
+        unpack(image_store),
         data="results/{study}/data/dataset.npz",
         manifest="results/{study}/data/manifest.json",
         model="results/{study}/models/{run}.pt",

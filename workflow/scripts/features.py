@@ -18,5 +18,5 @@ with to_file(smk.log[0]) as log:
         Recipe(**smk.params.recipe), smk.input.data, smk.input.manifest,
         smk.input.model, smk.input.decisions, smk.params.layer, smk.params.images,
         smk.params.seed, pick_device(smk.params.device), smk.params.eval_batch_size,
-        smk.params.workers)
+        smk.params.workers, smk.input.get("store"))
     features.save(smk.output[0], found)

@@ -19,7 +19,8 @@ with to_file(smk.log[0]) as log:
     fields = {**smk.params.run, "run": smk.wildcards.run, "dataset": smk.params.dataset}
     model, table, metadata = train_run(
         recipe, smk.input.data, smk.input.manifest, fields, pick_device(smk.params.device),
-        smk.params.checkpoint, smk.params.eval_batch_size, smk.params.workers)
+        smk.params.checkpoint, smk.params.eval_batch_size, smk.params.workers,
+        smk.input.get("store"))
     decisions.write(smk.output.decisions, table, metadata)
     with atomic_path(smk.output.model) as tmp:
         torch.save(model.state_dict(), tmp)

@@ -2,19 +2,22 @@
 
 In-memory datasets ("arrays") become `Batches` (uint8 on the device); file datasets
 ("files", ImageNet and image folders) become `FileBatches` decoded by loader workers: random
-resized crops and flips for training, resize and centre crop for evaluation.
+resized crops and flips for training, resize and centre crop for evaluation. Given the
+study's image store (ddd.datasets.store), file datasets read their images from it instead,
+decoded by the workers on a CPU and in batches on a GPU.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 
 from ddd.batches import Batches, Data, FileBatches
-from ddd.datasets import arrays, imagenet
+from ddd.datasets import arrays, imagenet, store
 from ddd.datasets.arrays import num_classes as num_classes  # torch-free, re-exported
 from ddd.datasets.arrays import read_manifest as read_manifest
 
@@ -35,17 +38,22 @@ def labels(data_path: str | os.PathLike, split: str) -> np.ndarray:
 
 def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, split: str,
                device: torch.device, train: bool = False, keep: np.ndarray | None = None,
-               workers: int = 0, verify: bool = False) -> Data:
+               workers: int = 0, verify: bool = False,
+               store_path: str | os.PathLike | None = None) -> Data:
     """One split on `device`; `train` picks the training augmentation of file datasets
-    (in-memory data is augmented by the training loop); `keep` selects images by index."""
+    (in-memory data is augmented by the training loop); `keep` selects images by index;
+    `store_path`: the image store folder a file dataset's images are read from."""
     manifest = read_manifest(manifest_path)
     if manifest["storage"] == "files":
         index = imagenet.load_index(data_path, split, verify, manifest_path)
-        if keep is not None:
-            index = imagenet.FileIndex(index.root, index.paths[keep], index.labels[keep])
         spec = manifest["spec"]
         transform = (imagenet.train_transform(spec["crop"]) if train
                      else imagenet.eval_transform(spec["resize"], spec["crop"]))
+        if store_path is not None:
+            return _from_store(store_path, split, manifest["sha256"], index.labels, keep,
+                               transform, device, workers)
+        if keep is not None:
+            index = imagenet.FileIndex(index.root, index.paths[keep], index.labels[keep])
         return FileBatches(imagenet.ImageFiles(index, transform), index.labels, device, workers)
     data = arrays.load(data_path, split, verify, manifest_path)
     images, labels = data.images, data.labels
@@ -53,3 +61,18 @@ def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, s
         images, labels = images[keep], labels[keep]
     return Batches(torch.from_numpy(images).to(device),
                    torch.from_numpy(labels.astype(np.int64)).to(device))
+
+
+def _from_store(path: str | os.PathLike, split: str, sha256: str, labels: np.ndarray,
+                keep: np.ndarray | None, transform: imagenet.Transform, device: torch.device,
+                workers: int) -> FileBatches:
+    """A split read from the image store: decoded by the workers, or on a GPU in batches."""
+    images = store.open_split(path, split, sha256, labels)
+    if keep is not None:
+        images = images.subset(keep)
+    if device.type == "cuda":
+        return FileBatches(store.StoreImages(images, encoded=True), images.labels, device,
+                           workers, decode=partial(store.decode_batch, transform=transform,
+                                                   device=device),
+                           collate=store.collate_encoded)
+    return FileBatches(store.StoreImages(images, transform), images.labels, device, workers)
