@@ -77,12 +77,16 @@ def test_store_round_trips_ids_and_labels_in_several_shards(imagenet_store):
         assert np.array_equal(images.image_ids, np.arange(len(index)))
         assert len(set(images.shard.tolist())) > 1  # 2000-byte shards
         assert images.bytes_per_image > 0
+        stored, _ = store.StoreImages(images)[0]  # as stored: shrunk, or evaluation images
+        assert stored.shape == ((3, 32, 38) if split == "train" else (3, 24, 24))
     loaded = open_split(imagenet_store, "train")
     assert np.array_equal(loaded.labels, imagenet.load_index(data, "train").labels)
     first, label = loaded.dataset[0]
     assert first.shape == (3, 24, 24) and first.dtype == torch.uint8 and label == 0
     kept = open_split(imagenet_store, "train", keep=np.array([3, 7]))
     assert kept.labels.tolist() == [0, 1] and len(kept.dataset) == 2
+    with pytest.raises(ValueError, match="holds the test split as evaluation images"):
+        open_split(imagenet_store, "test", train=True)
 
 
 def test_stored_images_have_the_shorter_side_resize_and_never_grow():

@@ -51,7 +51,7 @@ def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, s
                      else imagenet.eval_transform(spec["resize"], spec["crop"]))
         if store_path is not None:
             return _from_store(store_path, split, manifest["sha256"], index.labels, keep,
-                               transform, device, workers)
+                               transform, train, device, workers)
         if keep is not None:
             index = imagenet.FileIndex(index.root, index.paths[keep], index.labels[keep])
         return FileBatches(imagenet.ImageFiles(index, transform), index.labels, device, workers)
@@ -64,9 +64,15 @@ def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, s
 
 
 def _from_store(path: str | os.PathLike, split: str, sha256: str, labels: np.ndarray,
-                keep: np.ndarray | None, transform: imagenet.Transform, device: torch.device,
-                workers: int) -> FileBatches:
-    """A split read from the image store: decoded by the workers, or on a GPU in batches."""
+                keep: np.ndarray | None, transform: imagenet.Transform, train: bool,
+                device: torch.device, workers: int) -> FileBatches:
+    """A split read from the image store: decoded by the workers, or on a GPU in batches;
+    the evaluation split's stored images are the evaluation transform's output already."""
+    if split == store.EVALUATED:
+        if train:
+            raise ValueError(f"the image store {path} holds the {split} split as evaluation "
+                             f"images, not for training")
+        transform = None
     images = store.open_split(path, split, sha256, labels)
     if keep is not None:
         images = images.subset(keep)

@@ -1,9 +1,12 @@
 """A compact image store for file datasets (imagenet, image_folder), written once per study.
 
-Every image of a split, in image-id order, is decoded, resized so that its shorter side is
-the dataset's `resize` (never upscaled; the resize of the evaluation transform, so that the
-evaluation images equal today's up to JPEG re-encoding), re-encoded as RGB JPEG and appended
-to a few large shard files `<split>-000.bin`, ... The folder's `index.npz` holds per split
+Every image of a split, in image-id order, is decoded, re-encoded as RGB JPEG and appended
+to a few large shard files `<split>-000.bin`, ...: a training image resized so that its
+shorter side is the dataset's `resize` (never upscaled: the resize of the evaluation
+transform, so that the training crops lose no more detail than that), an evaluation (test)
+image as the evaluation transform's output itself (resize, centre crop), which the loader
+then only decodes: today's evaluation images up to JPEG re-encoding error, at a fraction of
+the pixels. The folder's `index.npz` holds per split
 each image's shard, byte offset, length, CRC32, label and image id, and the sha256 of the
 dataset index it was built from: opening checks all of that against the dataset, reading
 checks each image's CRC32, and every mismatch names the file and the rebuild command.
@@ -15,6 +18,7 @@ import os
 import zipfile
 import zlib
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +32,7 @@ from ddd.datasets import arrays, imagenet
 
 INDEX = "index.npz"
 SPLITS = ("train", "test")
+EVALUATED = "test"  # the split stored as evaluation images (crop x crop)
 
 
 def rebuild(folder: str | os.PathLike) -> str:
@@ -47,29 +52,32 @@ def shrink(image: torch.Tensor, side: int) -> torch.Tensor:
 
 
 class _Encoded(Dataset):
-    """The images of a FileIndex shrunk and encoded as JPEG bytes (uint8 numpy arrays)."""
+    """The images of a FileIndex after `transform`, encoded as JPEG bytes (uint8 arrays)."""
 
-    def __init__(self, index: imagenet.FileIndex, side: int, quality: int) -> None:
-        self.files = imagenet.ImageFiles(index)
-        self.side, self.quality = side, quality
+    def __init__(self, index: imagenet.FileIndex, transform: imagenet.Transform,
+                 quality: int) -> None:
+        self.files = imagenet.ImageFiles(index, transform)
+        self.quality = quality
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __getitem__(self, item: int) -> np.ndarray:
         image, _ = self.files[item]
-        return encode_jpeg(shrink(image, self.side), quality=self.quality).numpy()
+        return encode_jpeg(image.contiguous(), quality=self.quality).numpy()
 
 
-def _write_split(folder: Path, split: str, index: imagenet.FileIndex, side: int,
-                 quality: int, shard_bytes: int, workers: int) -> dict[str, np.ndarray]:
-    """Append the split's encoded images to its shards; their index arrays."""
+def _write_split(folder: Path, split: str, index: imagenet.FileIndex,
+                 transform: imagenet.Transform, quality: int, shard_bytes: int, workers: int
+                 ) -> dict[str, np.ndarray]:
+    """Append the split's images after `transform`, encoded, to its shards; their index
+    arrays."""
     n = len(index)
     shard, offset = np.zeros(n, np.uint16), np.zeros(n, np.int64)
     length, crc = np.zeros(n, np.int64), np.zeros(n, np.uint32)
     sizes = [0]
-    encoded = DataLoader(_Encoded(index, side, quality), batch_size=64, num_workers=workers,
-                         collate_fn=list)
+    encoded = DataLoader(_Encoded(index, transform, quality), batch_size=64,
+                         num_workers=workers, collate_fn=list)
     out = (folder / shard_name(split, 0)).open("wb")
     try:
         i = 0
@@ -103,14 +111,15 @@ def build(data_path: str | os.PathLike, manifest_path: str | os.PathLike,
     if manifest["storage"] != "files":
         raise ValueError(f"{manifest_path}: an image store needs a file dataset "
                          f"(imagenet, image_folder), not {manifest['spec']['kind']}")
-    side = int(manifest["spec"]["resize"])
+    side, crop = int(manifest["spec"]["resize"]), int(manifest["spec"]["crop"])
     arrays_ = {"dataset_sha256": np.array(manifest["sha256"]), "side": np.array(side),
-               "quality": np.array(quality)}
+               "crop": np.array(crop), "quality": np.array(quality)}
     with atomic_dir(folder) as tmp:
         for split in SPLITS:
-            index = imagenet.load_index(data_path, split)
-            arrays_.update(_write_split(tmp, split, index, side, quality, shard_bytes,
-                                        workers))
+            transform = (imagenet.eval_transform(side, crop) if split == EVALUATED
+                         else partial(shrink, side=side))
+            arrays_.update(_write_split(tmp, split, imagenet.load_index(data_path, split),
+                                        transform, quality, shard_bytes, workers))
         np.savez(tmp / INDEX, **arrays_)
     return {split: int(arrays_[f"{split}_shard_bytes"].sum()) for split in SPLITS}
 
@@ -182,8 +191,8 @@ def describe(folder: str | os.PathLike) -> dict[str, int | str]:
     """The store's settings and its index's sha256, for a run's metadata (provenance)."""
     path = Path(folder) / INDEX
     with np.load(path) as archive:
-        return {"side": int(archive["side"]), "quality": int(archive["quality"]),
-                "index_sha256": arrays.sha256(path)}
+        return {"side": int(archive["side"]), "crop": int(archive["crop"]),
+                "quality": int(archive["quality"]), "index_sha256": arrays.sha256(path)}
 
 
 class StoreImages(Dataset):
@@ -230,9 +239,9 @@ def collate_encoded(items: list[tuple[torch.Tensor, int]]
     return [data for data, _ in items], torch.tensor([label for _, label in items])
 
 
-def decode_batch(encoded: list[torch.Tensor], transform: imagenet.Transform,
+def decode_batch(encoded: list[torch.Tensor], transform: imagenet.Transform | None,
                  device: torch.device) -> torch.Tensor:
     """Decode a batch of JPEGs in one call on `device` (nvJPEG on a GPU), then transform
-    each image there and stack them."""
+    each image there (if `transform`) and stack them."""
     images = decode_jpeg(encoded, mode=ImageReadMode.RGB, device=device)
-    return torch.stack([transform(image) for image in images])
+    return torch.stack([transform(image) if transform else image for image in images])
