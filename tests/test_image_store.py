@@ -3,18 +3,22 @@ today's ids, labels, transforms and per-epoch seeding; damage named with the fil
 
 import math
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 from torchvision.io import write_png
 
-from ddd import batches
+from ddd import batches, decisions, plan
 from ddd.datasets import imagenet, prepare, splits, store
 from tests import fakes
 
 pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
+ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
 # Evaluation images from the store (JPEG quality 95) against today's from lossless files:
 # at most this mean absolute difference per image and this largest pixel difference, in
@@ -165,6 +169,53 @@ def test_store_of_another_dataset_or_a_corrupt_index_is_refused(damaged, imagene
     index.write_bytes(b"not an npz")
     with pytest.raises(ValueError, match=rf"unreadable image store index {index}"):
         open_split(damaged, "test")
+
+
+def test_store_config_gets_the_schemas_defaults_and_needs_trained_runs():
+    dataset = {"kind": "image_folder", "path": "/data", "store": {}}
+    trained = {"studies": {"s": {
+        "dataset": dataset, "base_condition": "base",
+        "conditions": {"base": {}, **{f"seed{i}": {"changes": {"init_seed": i}} for i in (1, 2)}},
+        "recipe": {"architecture": "resnet18", "epochs": 1, "batch_size": 8, "lr": 0.1,
+                   "weight_decay": 0.0}}}}
+    assert plan.load(trained).studies["s"].dataset["store"] == {"quality": 90, "shard_mb": 4096}
+    pretrained = {"studies": {"s": {"dataset": {"kind": "imagenet", "path": "/data",
+                                                "store": {"quality": 80}},
+                                    "base_condition": "resnet50",
+                                    "pretrained": {"resnet50": {}, "alexnet": {}}}}}
+    with pytest.raises(plan.ConfigError, match=r"studies.s.dataset.store: only trained runs"):
+        plan.load(pretrained)
+    cifar = {"studies": {"s": {**trained["studies"]["s"],
+                               "dataset": {"kind": "cifar10", "store": {}}}}}
+    with pytest.raises(plan.ConfigError, match="store"):
+        plan.load(cifar)
+
+
+@pytest.mark.workflow
+def test_training_job_reads_the_store_the_workflow_builds(tmp_path):
+    """An image-folder study with a store: the image_store rule writes it, the train job
+    reads it and records it in its metadata."""
+    images = fakes.write_image_folder(tmp_path / "images")
+    config = {"studies": {"folder": {
+        "dataset": {"kind": "image_folder", "path": str(tmp_path / "images"), "resize": 24,
+                    "crop": 16, "store": {"quality": 80}},
+        "recipe": {"architecture": "tiny_resnet", "epochs": 1, "batch_size": 4, "lr": 0.05,
+                   "weight_decay": 0.0},
+        "conditions": {"base": {}, **{f"seed{i}": {"changes": {"init_seed": i}}
+                                      for i in (1, 2)}}}},
+        "train": {"workers": 0}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+         "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+         "--cores", "1", "results/folder/decisions/base-1.parquet"],
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    table = decisions.read(tmp_path / "results/folder/decisions/base-1.parquet")
+    assert table["label"].tolist()[:len(images["test"])] == [c for _, c in images["test"]]
+    meta = decisions.read_metadata(tmp_path / "results/folder/decisions/base-1.parquet")
+    assert meta["image_store"]["quality"] == 80 and meta["image_store"]["side"] == 24
+    assert (tmp_path / "results/folder/data/store" / store.INDEX).is_file()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="GPU decoding needs CUDA")
