@@ -32,7 +32,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torchvision.io import encode_jpeg
 
-from ddd.batches import channel_stats, eval_batches, train_batches
+from ddd.batches import channel_stats, eval_batches, loader, train_batches
 from ddd.datasets import prepare, splits, store
 
 SHAPES = ((375, 500), (500, 375), (333, 500), (375, 500), (300, 400), (500, 500),
@@ -71,7 +71,7 @@ def natural(seed: int) -> torch.Tensor:
 
 
 class Writer(Dataset):
-    """Writes image `i` as a JPEG into its class folder; returns its size in bytes."""
+    """Writes image `i` as a JPEG into its class folder."""
 
     def __init__(self, paths: list[Path]) -> None:
         self.paths = paths
@@ -79,21 +79,24 @@ class Writer(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, i: int) -> int:
-        data = encode_jpeg(natural(i), quality=90).numpy()
+    def __getitem__(self, i: int) -> None:
         self.paths[i].parent.mkdir(parents=True, exist_ok=True)
-        self.paths[i].write_bytes(data.tobytes())
-        return len(data)
+        self.paths[i].write_bytes(encode_jpeg(natural(i), quality=90).numpy().tobytes())
 
 
-def make_images(root: Path, train: int, test: int, classes: int, workers: int) -> int:
-    """An ImageFolder-layout copy (train/ and val/ of class folders); its bytes in all."""
-    paths = [root / "train" / f"n{i % classes:08d}" / f"train_{i:06d}.JPEG"
-             for i in range(train)]
-    paths += [root / "val" / f"n{i % classes:08d}" / f"val_{i:06d}.JPEG"
-              for i in range(test)]
-    sizes = DataLoader(Writer(paths), batch_size=None, num_workers=workers)
-    return sum(sizes)
+def make_images(root: Path, train: int, test: int, classes: int, workers: int
+                ) -> dict[str, int]:
+    """An ImageFolder-layout copy (train/ and val/ of class folders), unless `root`
+    holds one already; the bytes of each split's files."""
+    paths = {"train": [root / "train" / f"n{i % classes:08d}" / f"train_{i:06d}.JPEG"
+                       for i in range(train)],
+             "test": [root / "val" / f"n{i % classes:08d}" / f"val_{i:06d}.JPEG"
+                      for i in range(test)]}
+    if not root.is_dir():
+        list(DataLoader(Writer([*paths["train"], *paths["test"]]), batch_size=None,
+                        num_workers=workers))
+    return {split: sum(path.stat().st_size for path in files)
+            for split, files in paths.items()}
 
 
 def synchronise(device: torch.device) -> None:
@@ -114,6 +117,17 @@ def images_per_second(data, device: torch.device, batch_size: int, train: bool) 
     for x, _ in batches:
         count += len(x)
     synchronise(device)
+    return count / (time.perf_counter() - began)
+
+
+def uint8_images_per_second(data, batch_size: int, train: bool) -> float:
+    """Images per second of the DataLoader alone: uint8 batches in this process, as a GPU
+    job receives them before normalising on the device (on a CPU the main process
+    normalises too, which costs about as much per image as decoding a stored JPEG)."""
+    shuffle = torch.Generator().manual_seed(0) if train else None
+    began, count = time.perf_counter(), 0
+    for x, _ in loader(data.dataset, batch_size, data.workers, shuffle, data.device):
+        count += len(x)
     return count / (time.perf_counter() - began)
 
 
@@ -150,9 +164,10 @@ def main() -> None:
     began = time.perf_counter()
     file_bytes = make_images(root / "ilsvrc", args.images, args.test_images, args.classes,
                              args.workers)
-    total = args.images + args.test_images
-    print(f"made {total} JPEGs in {time.perf_counter() - began:.0f} s: "
-          f"{file_bytes / total / 1e3:.1f} kB per image")
+    counts = {"train": args.images, "test": args.test_images}
+    total = sum(counts.values())
+    print(f"{total} JPEGs in {root / 'ilsvrc'} ({time.perf_counter() - began:.0f} s): "
+          f"{sum(file_bytes.values()) / total / 1e3:.1f} kB per image")
     data, manifest = root / "dataset.npz", root / "manifest.json"
     prepare.prepare({"kind": "imagenet", "path": str(root / "ilsvrc"), "train_split": "train",
                      "test_split": "val", "resize": args.resize, "crop": args.crop},
@@ -161,8 +176,13 @@ def main() -> None:
     sizes = store.build(data, manifest, root / "store", args.quality, 4096 << 20, args.workers)
     seconds = time.perf_counter() - began
     print(f"store built in {seconds:.0f} s ({total / seconds:.0f} images/s, once per "
-          f"dataset): {sum(sizes.values()) / total / 1e3:.1f} kB per image "
-          f"(quality {args.quality}, shorter side {args.resize})")
+          f"dataset), quality {args.quality}: {sum(sizes.values()) / total / 1e3:.1f} kB per "
+          f"image")
+    for split, count in counts.items():
+        form = (f"{args.crop} x {args.crop} evaluation images" if split == store.EVALUATED
+                else f"shorter side {args.resize}")
+        print(f"  {split}: files {file_bytes[split] / count / 1e3:.1f} kB, store "
+              f"{sizes[split] / count / 1e3:.1f} kB per image ({form})")
     print(f"{'pass':<11}{'files (today)':>16}{'store':>16}{'ratio':>8}   images/s, "
           f"{args.workers} workers, batch {args.batch_size}")
     for name, train in (("training", True), ("evaluation", False)):
@@ -174,6 +194,9 @@ def main() -> None:
         rates = [images_per_second(d, device, args.batch_size, train) for d in (today, stored)]
         print(f"{name:<11}{rates[0]:>16.0f}{rates[1]:>16.0f}{rates[1] / rates[0]:>7.2f}x")
         if device.type == "cpu":
+            rates = [uint8_images_per_second(d, args.batch_size, train) for d in (today, stored)]
+            print(f"{'  uint8':<11}{rates[0]:>16.0f}{rates[1]:>16.0f}{rates[1] / rates[0]:>7.2f}x"
+                  f"   the loader alone (no normalisation: a GPU's work)")
             with torch.inference_mode():
                 torch.set_num_threads(1)
                 ms = [milliseconds_per_image(d.dataset) for d in (today, stored)]
