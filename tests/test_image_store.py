@@ -5,6 +5,7 @@ import math
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,32 @@ def test_same_seed_gives_the_same_batches(imagenet_store, workers):
     assert all(torch.equal(a, b) for a, b in zip(first, epoch(0, 1), strict=True))
     assert not torch.equal(first[0], epoch(0, 2)[0])
     assert not torch.equal(first[0], epoch(1, 1)[0])
+
+
+def batched(data: batches.FileBatches, transform) -> batches.FileBatches:
+    """The GPU's path on the CPU: workers read bytes, each batch is decoded in one call."""
+    return batches.FileBatches(
+        store.StoreImages(data.dataset.store, encoded=True), data.labels, CPU, data.workers,
+        decode=partial(store.decode_batch, transform=transform, device=CPU),
+        collate=store.collate_encoded)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_batched_decoding_gives_the_same_evaluation_and_reproducible_training(
+        imagenet_store, workers):
+    test = open_split(imagenet_store, "test", workers=workers)
+    mean, std = batches.channel_stats(test)
+    for (a, y), (b, z) in zip(batches.eval_batches(test, 4, mean, std),
+                              batches.eval_batches(batched(test, None), 4, mean, std),
+                              strict=True):
+        assert torch.equal(a, b) and torch.equal(y, z)
+    train = batched(open_split(imagenet_store, "train", workers=workers),
+                    imagenet.train_transform(24))
+    runs = [list(batches.train_batches(train, 5, 0, epoch, True, 0, mean, std))
+            for epoch in (1, 1, 2)]
+    assert all(torch.equal(a, b) for (a, _), (b, _) in zip(*runs[:2], strict=True))
+    assert runs[0][0][0].shape == (5, 3, 24, 24)
+    assert not torch.equal(runs[0][0][0], runs[2][0][0])
 
 
 def test_evaluation_images_match_todays_within_jpeg_error(tmp_path):
