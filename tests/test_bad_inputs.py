@@ -23,7 +23,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import capture, correctness, decisions, features, flags, label_errors, plan, rsa, workdir
+from ddd import (
+    capture,
+    correctness,
+    decisions,
+    features,
+    flags,
+    label_errors,
+    plan,
+    pretrained,
+    rsa,
+    workdir,
+)
 from ddd.datasets import cifar, imagenet
 from ddd.experiment import scoring
 from ddd.experiment.page import CSV_COLUMNS
@@ -148,6 +159,26 @@ def damaged_dataset_in_features(folder, dataset, trained):  # noqa: F811
                          trained["base-1"].with_suffix(".pt"),
                          trained["base-1"].with_suffix(".parquet"), capture.OUTPUT, 8, 0,
                          CPU, 50)
+
+
+@case(r"corrupt image .*n01/a.JPEG", REBUILD + r"results/<study>/data/dataset.npz")
+def imagenet_image_corrupt(folder):
+    (folder / "n01").mkdir()
+    (folder / "n01/a.JPEG").write_bytes(b"\xff\xd8 not a JPEG")
+    index = imagenet.FileIndex(str(folder), np.array(["n01/a.JPEG"]), np.zeros(1, np.int16))
+    imagenet.ImageFiles(index)[0]
+
+
+@case(r"base-1.pt: cannot load it", REBUILD + r".*base-1.pt")
+def model_file_damaged(folder):
+    (folder / "base-1.pt").write_bytes(b"not a state dict")
+    capture.load_model(folder / "base-1.pt", "tiny_resnet", 4, 8, CPU)
+
+
+@case(r"checkpoint .*weights.pth is not a PyTorch weights file", r"state_dict\(\)")
+def pretrained_checkpoint_not_weights(folder):
+    (folder / "weights.pth").write_bytes(b"<html>404 Not Found</html>")
+    pretrained._state_dict(folder / "weights.pth")
 
 
 # --- decision tables ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,9 +53,10 @@ def load_model(path: str | os.PathLike, architecture: str, num_classes: int, ima
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(state)
-    except (RuntimeError, OSError, KeyError) as err:
+    except (RuntimeError, OSError, KeyError, EOFError, pickle.UnpicklingError) as err:
         raise ValueError(f"{path}: cannot load it as a {architecture} with {num_classes} "
-                         f"classes ({err}); rerun its training job") from err
+                         f"classes ({err}); rebuild it: snakemake --cores 1 --force {path}"
+                         ) from err
     return model.to(device, memory_format=torch.channels_last).eval()
 
 

@@ -113,7 +113,7 @@ def study_flags(correct_path: str | os.PathLike, source: str,
             if not (np.array_equal(found.image_ids, image_ids)
                     and np.array_equal(found.labels, labels)):
                 raise ValueError(f"{path} and {correct_path} disagree on image ids or "
-                                 f"labels; rerun its features job")
+                                 f"labels; rebuild it: snakemake --cores 1 --force {path}")
             logits.append(found.logits)
         extra = find(labels, mean_probabilities(logits), filter_by)
         flags = extra[COLUMN].to_numpy()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import pickle
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +35,8 @@ from ddd.training import autocast
 
 log = logging.getLogger(__name__)
 SOURCES = ("torchvision", "timm")
+WEIGHTS = ("give the weights as torch.save(model.state_dict()) writes them, or a "
+           ".safetensors file")
 
 
 def load_pretrained(name: str, source: str = "torchvision",
@@ -196,7 +199,14 @@ def _state_dict(checkpoint: str | os.PathLike) -> dict[str, torch.Tensor]:
 
         state = load_file(path)
     else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except (RuntimeError, EOFError, pickle.UnpicklingError) as err:
+            raise ValueError(f"checkpoint {path} is not a PyTorch weights file "
+                             f"({str(err)[:200]}); {WEIGHTS}") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"checkpoint {path} holds a {type(state).__name__}, not a state "
+                         f"dict; {WEIGHTS}")
     for key in ("state_dict", "model"):
         if isinstance(state.get(key), dict):
             state = state[key]

@@ -323,8 +323,9 @@ class ImageFiles(Dataset):
         try:
             image = decode_image(path, mode=ImageReadMode.RGB)
         except (RuntimeError, OSError) as err:
-            raise ValueError(f"corrupt image {path}: {err}; replace or delete it and rebuild "
-                             f"the index") from err
+            raise ValueError(f"corrupt image {path}: {err}; restore it from the original "
+                             f"archive or delete it, then rebuild the index: snakemake "
+                             f"--cores 1 --force results/<study>/data/dataset.npz") from err
         if self.transform is not None:
             image = self.transform(image)
         return image, int(self.index.labels[item])
