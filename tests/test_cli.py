@@ -126,3 +126,13 @@ def test_bad_combinations_are_refused(tmp_path, capsys, argv, message):
     argv = [str(tmp_path / a) if "." in a else a for a in argv]
     assert cli.main(argv) == 1
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_check_lists_a_valid_configs_runs_and_names_a_yaml_errors_line(tmp_path, capsys):
+    root = Path(__file__).resolve().parents[1]
+    out = _run(capsys, "check", root / "config.yaml")
+    assert "config.yaml: valid" in out and "  gaussian: 24" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("studies:\n  a:\n\tdataset: {kind: gaussian}\n")
+    assert cli.main(["check", str(bad)]) == 1
+    assert "bad.yaml, line 3, column 1" in capsys.readouterr().err

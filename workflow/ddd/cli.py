@@ -83,8 +83,8 @@ def check_config(path: str) -> str:
     loaded = plan.load(plan.read_file(path))
     plan.check_files(loaded)
     studies = loaded.studies
-    return "\n".join([f"{path}: valid, {len(studies)} studies"]
-                     + [f"  {name}: {len(study.runs)} runs" for name, study in studies.items()])
+    return "\n".join([f"{path}: valid; studies and their runs:"]
+                     + [f"  {name}: {len(study.runs)}" for name, study in studies.items()])
 
 
 def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
