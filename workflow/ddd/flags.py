@@ -82,9 +82,9 @@ def _table(path: Path, column: str) -> pd.DataFrame | None:
         except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
             raise ValueError(f"{path}: not a readable Parquet file ({err}); write it again "
                              f"(image_id and {column!r} columns)") from None
-    elif path.suffix == ".csv" and len(_csv_header(path)) > 1:
+    elif path.suffix == ".csv" and "," in (text := read_text(path)).partition("\n")[0]:
         try:
-            table = pd.read_csv(io.StringIO(read_text(path)))
+            table = pd.read_csv(io.StringIO(text))
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise ValueError(f"{path}: not a readable CSV table ({err})") from None
     else:
@@ -99,11 +99,6 @@ def _table(path: Path, column: str) -> pd.DataFrame | None:
     if values.isna().any() or not values.isin([0, 1]).all():
         raise ValueError(f"{path}: column {column!r} must be true/false (or 1/0)")
     return table
-
-
-def _csv_header(path: Path) -> list[str]:
-    lines = read_text(path).splitlines()
-    return [name.strip() for name in lines[0].split(",")] if lines else []
 
 
 def read_mask(path: str | os.PathLike, image_ids: np.ndarray, format: str | None = None,

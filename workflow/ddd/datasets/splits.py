@@ -38,29 +38,28 @@ def labels(data_path: str | os.PathLike, split: str) -> np.ndarray:
 
 def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, split: str,
                device: torch.device, train: bool = False, keep: np.ndarray | None = None,
-               workers: int = 0, verify: bool = False,
-               store_path: str | os.PathLike | None = None) -> Data:
+               workers: int = 0, store_path: str | os.PathLike | None = None) -> Data:
     """One split on `device`; `train` picks the training augmentation of file datasets
     (in-memory data is augmented by the training loop); `keep` selects images by index;
     `store_path`: the image store folder a file dataset's images are read from."""
     manifest = read_manifest(manifest_path)
     if manifest["storage"] == "files":
-        index = imagenet.load_index(data_path, split, verify, manifest_path)
         spec = manifest["spec"]
         transform = (imagenet.train_transform(spec["crop"]) if train
                      else imagenet.eval_transform(spec["resize"], spec["crop"]))
-        if store_path is not None:
-            return _from_store(store_path, split, manifest["sha256"], index.labels, keep,
-                               transform, train, device, workers)
+        if store_path is not None:  # the index's labels suffice, not its file paths
+            return _from_store(store_path, split, manifest["sha256"], labels(data_path, split),
+                               keep, transform, train, device, workers)
+        index = imagenet.load_index(data_path, split, manifest_path=manifest_path)
         if keep is not None:
             index = imagenet.FileIndex(index.root, index.paths[keep], index.labels[keep])
         return FileBatches(imagenet.ImageFiles(index, transform), index.labels, device, workers)
-    data = arrays.load(data_path, split, verify, manifest_path)
-    images, labels = data.images, data.labels
+    data = arrays.load(data_path, split, manifest_path=manifest_path)
+    images, classes = data.images, data.labels
     if keep is not None:
-        images, labels = images[keep], labels[keep]
+        images, classes = images[keep], classes[keep]
     return Batches(torch.from_numpy(images).to(device),
-                   torch.from_numpy(labels.astype(np.int64)).to(device))
+                   torch.from_numpy(classes.astype(np.int64)).to(device))
 
 
 def _from_store(path: str | os.PathLike, split: str, sha256: str, labels: np.ndarray,

@@ -158,22 +158,18 @@ def open_split(folder: str | os.PathLike, split: str, dataset_sha256: str,
     """One split of the store in `folder`, checked against the dataset it must derive from
     (the sha256 of its index and the split's labels) and for its shards' sizes."""
     path = Path(folder) / INDEX
-    try:
-        with np.load(path) as archive:
-            index = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
-        raise ValueError(f"unreadable image store index {path} ({err}); "
-                         f"{rebuild(folder)}") from err
+    keys = [f"{split}_{key}" for key in ("shard", "offset", "length", "crc32", "label",
+                                         "image_id", "shard_bytes")]
+    index = _load(folder, ["dataset_sha256", *keys])
     if str(index.get("dataset_sha256")) != dataset_sha256:
         raise ValueError(f"image store index {path} was built from another dataset index "
                          f"(sha256 {index.get('dataset_sha256')}, not {dataset_sha256}); "
                          f"{rebuild(folder)}")
-    try:
-        store = StoreSplit(str(folder), split, *(index[f"{split}_{key}"] for key in (
-            "shard", "offset", "length", "crc32", "label", "image_id")))
-        sizes = index[f"{split}_shard_bytes"]
-    except KeyError as err:
-        raise ValueError(f"image store index {path} lacks {err}; {rebuild(folder)}") from None
+    missing = [key for key in keys if key not in index]
+    if missing:
+        raise ValueError(f"image store index {path} lacks {missing}; {rebuild(folder)}")
+    store = StoreSplit(str(folder), split, *(index[key] for key in keys[:-1]))
+    sizes = index[keys[-1]]
     if not (np.array_equal(store.labels, labels)
             and np.array_equal(store.image_ids, np.arange(len(labels)))):
         raise ValueError(f"image store index {path}: the {split} split's image ids or labels "
@@ -189,10 +185,20 @@ def open_split(folder: str | os.PathLike, split: str, dataset_sha256: str,
 
 def describe(folder: str | os.PathLike) -> dict[str, int | str]:
     """The store's settings and its index's sha256, for a run's metadata (provenance)."""
+    settings = _load(folder, ["side", "crop", "quality"])
+    return {**{key: int(value) for key, value in settings.items()},
+            "index_sha256": arrays.sha256(Path(folder) / INDEX)}
+
+
+def _load(folder: str | os.PathLike, keys: list[str]) -> dict[str, np.ndarray]:
+    """Those of the named arrays that the store's index holds; only they are read."""
     path = Path(folder) / INDEX
-    with np.load(path) as archive:
-        return {"side": int(archive["side"]), "crop": int(archive["crop"]),
-                "quality": int(archive["quality"]), "index_sha256": arrays.sha256(path)}
+    try:
+        with np.load(path) as archive:
+            return {key: archive[key] for key in keys if key in archive}
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise ValueError(f"unreadable image store index {path} ({err}); "
+                         f"{rebuild(folder)}") from err
 
 
 class StoreImages(Dataset):
