@@ -49,7 +49,7 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
-        confusion.targets(CONFUSION),
+        design.targets(CONFUSION),
 
 
 onsuccess:

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from ddd.statistics import bootstrap_interval, bootstrap_kappa
+from ddd.analysis.statistics import bootstrap_interval, bootstrap_kappa
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ to the next (59% change in the first epoch, 7% in the last).
 
 Reports bytes per (image, epoch) row, the time to read one epoch and one column of a run,
 and the time the analyses take to read the final epoch of 40 runs
-(ddd.correctness.final_epoch). Targets: at most 2 bytes per row; 40 final epochs in < 2 s.
+(ddd.collect.final_epoch). Targets: at most 2 bytes per row; 40 final epochs in < 2 s.
 
 Run: PYTHONPATH=workflow .venv/bin/python benchmarks/decision_storage.py [--runs 40]
 """
@@ -28,7 +28,7 @@ import pyarrow
 import pyarrow.parquet as pq
 from scipy.special import ndtri
 
-from ddd import correctness, decisions
+from ddd import collect, decisions
 
 
 def learning_curve(epochs: int) -> np.ndarray:
@@ -115,7 +115,7 @@ def main() -> None:
                                                page_checksum_verification=True),
                          args.repeats)
         whole = best_of(lambda: decisions.read(first), args.repeats)
-        runs = best_of(lambda: correctness.final_epoch(paths), 3)
+        runs = best_of(lambda: collect.final_epoch(paths), 3)
         before_final = best_of(lambda: decisions.read(previous, epoch=-1), args.repeats)
         print(f"bytes per row: {np.mean(sizes) / rows:.3f} (mean of {args.runs} files, "
               f"{np.mean(sizes) / 2**20:.1f} MiB each); write {write:.2f} s")

@@ -36,13 +36,13 @@ import torch
 import yaml
 from torch import nn
 
-from ddd import ideal_observer, models, training
-from ddd.batches import Batches, channel_stats
-from ddd.consistency import error_consistency
-from ddd.datasets import splits
+from ddd.analysis import ideal_observer
+from ddd.analysis.consistency import error_consistency
 from ddd.datasets.prepare import prepare
 from ddd.study import Recipe
-from ddd.training import train
+from ddd.train import loop, models, splits
+from ddd.train.batches import Batches, channel_stats
+from ddd.train.loop import train
 
 ROOT = Path(__file__).resolve().parents[1]
 EASY = 0.95  # classes the ideal observer gets at least this right
@@ -141,7 +141,7 @@ class Plain(nn.Module):
 
 models.ARCHITECTURES["pixelnet"] = lambda num_classes, image_size: PixelNet(num_classes)
 models.ARCHITECTURES["plain"] = lambda num_classes, image_size: Plain(num_classes)
-TRAIN_EPOCH = training.train_epoch
+TRAIN_EPOCH = loop.train_epoch
 
 
 def patched_epoch(patch: str | None):
@@ -231,7 +231,7 @@ def probe(name: str, change: dict[str, Any], workdir: Path) -> dict[str, Any]:
     device = torch.device("cpu")
     train_data = splits.open_split(data, manifest, "train", device)
     test_data = splits.open_split(data, manifest, "test", device)
-    training.train_epoch = patched_epoch(change.get("patch"))
+    loop.train_epoch = patched_epoch(change.get("patch"))
     load = os.getloadavg()[0]
     began, cpu_began = time.perf_counter(), time.process_time()
     model, result = train(recipe, train_data, test_data, classes,

@@ -12,9 +12,10 @@ import time
 import numpy as np
 import torch
 
-from ddd import plan, training
+from ddd import plan
 from ddd.datasets import gaussian
 from ddd.datasets.arrays import ImageArrays
+from ddd.train import loop
 
 
 def main() -> None:
@@ -26,8 +27,8 @@ def main() -> None:
     train_split = gaussian.make_split(0, 100, sigmas, 16, seed=0)
     test_split = gaussian.make_split(1, 50, sigmas, 16, seed=0)
 
-    def batches(split: ImageArrays) -> training.Batches:
-        return training.Batches(torch.from_numpy(split.images).to(device),
+    def batches(split: ImageArrays) -> loop.Batches:
+        return loop.Batches(torch.from_numpy(split.images).to(device),
                                 torch.from_numpy(split.labels.astype(np.int64)).to(device))
 
     runs = {"deterministic a": ("tiny_resnet", True), "deterministic b": ("tiny_resnet", True),
@@ -40,7 +41,7 @@ def main() -> None:
                               "lr": 0.1, "weight_decay": 5e-4, "lr_milestones": [4],
                               "deterministic": deterministic, "bn_recalibration": 2048})
         began = time.perf_counter()
-        _, result = training.train(recipe, batches(train_split), batches(test_split), 100,
+        _, result = loop.train(recipe, batches(train_split), batches(test_split), 100,
                                    f"/tmp/gpu_determinism_{name.replace(' ', '_')}.pt",
                                    str(time.time()))
         final[name] = result.predictions

@@ -8,7 +8,7 @@ The images are made here: sizes around ImageNet's typical 500 x 375 (both orient
 a few other shapes), natural-image-like content (multi-octave luminance texture, weaker
 colour variation and sharp-edged shapes, not flat noise), JPEG quality 90: files of about
 80 kB (ImageNet's training JPEGs average about 110 kB). Both paths go through
-ddd.datasets.splits.open_split and ddd.batches, as a training job does; no model runs, so
+ddd.train.splits.open_split and ddd.train.batches, as a training job does; no model runs, so
 the numbers are the loader's ceiling. With `--device cuda` the store's JPEGs are decoded on
 the GPU in batches (today's path still decodes on the CPU workers).
 
@@ -32,8 +32,9 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torchvision.io import encode_jpeg
 
-from ddd.batches import channel_stats, eval_batches, loader, train_batches
-from ddd.datasets import prepare, splits, store
+from ddd.datasets import prepare, store
+from ddd.train import splits
+from ddd.train.batches import channel_stats, eval_batches, loader, train_batches
 
 SHAPES = ((375, 500), (500, 375), (333, 500), (375, 500), (300, 400), (500, 500),
           (375, 500), (281, 500))  # (height, width); 500 x 375 landscape is most common

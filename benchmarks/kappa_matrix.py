@@ -2,7 +2,7 @@
 
 Both paths start from per-run decision tables (image_id, correct) and check that image ids
 line up. The loop takes two tables at a time and computes kappa for that pair; the matrix
-path stacks the columns once and computes every pair with ddd.consistency.kappa_matrix.
+path stacks the columns once and computes every pair with ddd.analysis.consistency.kappa_matrix.
 
 Run: .venv/bin/python benchmarks/kappa_matrix.py [--runs 100] [--images 50000]
 """
@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ddd.consistency import error_consistency, kappa_matrix
+from ddd.analysis.consistency import error_consistency, kappa_matrix
 
 
 def synthetic_tables(runs: int, images: int, seed: int = 0) -> list[pd.DataFrame]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddd import label_errors
+from ddd.analysis import label_errors
 from tests import fakes
 
 

@@ -25,7 +25,7 @@ FEATURES = 100  # the default layer: logits of 100 classes
 def measure(images: int, runs: int) -> dict[str, float]:
     import numpy as np
 
-    from ddd import rsa
+    from ddd.analysis import rsa
 
     rng = np.random.default_rng(0)
     base = rng.normal(size=(images, FEATURES))

@@ -24,9 +24,9 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
 from ddd import plan
-from ddd.batches import Batches, channel_stats
-from ddd.models import build_model
-from ddd.training import configure_determinism, train_epoch
+from ddd.train.batches import Batches, channel_stats
+from ddd.train.loop import configure_determinism, train_epoch
+from ddd.train.models import build_model
 
 
 class PerSample(Dataset):
@@ -48,7 +48,7 @@ def synchronise(device: torch.device) -> None:
 
 
 def workflow_loop(images, labels, device, args) -> float:
-    """Images per second of ddd.training's epoch loop (second epoch)."""
+    """Images per second of ddd.train.loop's epoch loop (second epoch)."""
     recipe = plan.recipe({"architecture": "resnet18", "epochs": 2,
                           "batch_size": args.batch_size, "lr": 0.1, "weight_decay": 5e-4,
                           "crop_padding": 4, "amp": device.type == "cuda",

@@ -23,23 +23,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import (
-    capture,
-    correctness,
-    decisions,
-    features,
-    flags,
-    label_errors,
-    plan,
-    pretrained,
-    rsa,
-    workdir,
-)
+from ddd import collect, decisions, features, flags, plan
+from ddd.analysis import label_errors, rsa
 from ddd.datasets import cifar, imagenet
 from ddd.experiment import scoring
 from ddd.experiment.page import CSV_COLUMNS
+from ddd.io import workdir
 from ddd.study import Recipe
-from ddd.training_jobs import train_run
+from ddd.train import capture, pretrained
+from ddd.train.jobs import train_run
 from tests.test_training_jobs import CPU, FIELDS, RECIPE, dataset, trained  # noqa: F401
 from tests.test_workflow import ROOT, TINY, snakemake
 
@@ -186,22 +178,22 @@ def pretrained_checkpoint_not_weights(folder):
 @case(r"lr-1.parquet belongs to another run.*run 'base-1'", REBUILD + r".*lr-1.parquet")
 def table_copied_over_another_run(folder):
     table(folder).replace(folder / "lr-1.parquet")
-    correctness.final_epoch({"lr-1": folder / "lr-1.parquet"}, "s", "abc")
+    collect.final_epoch({"lr-1": folder / "lr-1.parquet"}, "s", "abc")
 
 
 @case(r"base-1.parquet .*study 'other'", REBUILD)
 def table_of_another_study(folder):
-    correctness.final_epoch({"base-1": table(folder, study="other")}, "s", "abc")
+    collect.final_epoch({"base-1": table(folder, study="other")}, "s", "abc")
 
 
 @case(r"base-1.parquet .*dataset_sha256 'old'", REBUILD)
 def table_of_another_dataset(folder):
-    correctness.final_epoch({"base-1": table(folder, sha="old")}, "s", "abc")
+    collect.final_epoch({"base-1": table(folder, sha="old")}, "s", "abc")
 
 
 @case(r"lr-1.parquet and .*base-1.parquet differ in their images", REBUILD)
 def tables_with_shifted_image_ids(folder):
-    correctness.final_epoch({"base-1": table(folder), "lr-1": table(folder, "lr-1", shift=1)},
+    collect.final_epoch({"base-1": table(folder), "lr-1": table(folder, "lr-1", shift=1)},
                             "s", "abc")
 
 

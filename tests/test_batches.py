@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ddd import batches
+from ddd.train import batches
 
 
 def data(n: int = 20, size: int = 6) -> batches.Batches:

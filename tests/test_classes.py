@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import classes
+from ddd.analysis import classes
 
 
 def test_class_accuracy_matches_a_brute_force_loop(rng):

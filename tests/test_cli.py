@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import analysis, cli, correctness, difficulty
+from ddd import cli, collect
+from ddd.analysis import difficulty, tabulate
 from tests.conftest import write_run
 from tests.test_given import _mvh_folder
 
@@ -45,8 +46,8 @@ def test_entry_point_is_declared():
 
 def test_kappa_equals_the_workflow_kappa_rule(tmp_path, rng, capsys):
     tables, plain = _runs(tmp_path, rng)
-    runs, correct = correctness.final_epoch(tables)  # as the workflow's kappa rule reads them
-    expected = analysis.kappa_pairs(correctness.matrix(correct, list(tables)), list(tables),
+    runs, correct = collect.final_epoch(tables)  # as the workflow's kappa rule reads them
+    expected = tabulate.kappa_pairs(collect.matrix(correct, list(tables)), list(tables),
                                     "all", 200, 3, 0.9)
     for files in (list(tables.values()), plain):
         out = _run(capsys, "kappa", *files, "--format", "csv", "--bootstrap", 200, "--seed", 3,
@@ -60,8 +61,8 @@ def test_kappa_equals_the_workflow_kappa_rule(tmp_path, rng, capsys):
 
 def test_unbiased_kappa_in_json(tmp_path, rng, capsys):
     tables, plain = _runs(tmp_path, rng)
-    matrix = correctness.matrix(correctness.final_epoch(tables)[1], list(tables))
-    expected = analysis.kappa_pairs(matrix, list(tables), "all", 0, unbiased=True)
+    matrix = collect.matrix(collect.final_epoch(tables)[1], list(tables))
+    expected = tabulate.kappa_pairs(matrix, list(tables), "all", 0, unbiased=True)
     out = json.loads(_run(capsys, "kappa", *plain, "--unbiased", "--bootstrap", 0,
                           "--format", "json"))
     np.testing.assert_allclose([row["kappa"] for row in out], expected["kappa"], rtol=1e-12)
@@ -73,7 +74,7 @@ def test_difficulty_equals_difficulty_tables(tmp_path, rng, capsys):
     matrix = np.stack([pd.read_csv(p).eval("label == prediction").to_numpy() for p in plain])
     wide = pd.DataFrame(matrix.T, columns=[f"r{i}" for i in range(len(matrix))]).assign(label=0)
     images = difficulty.image_table(wide, [f"r{i}" for i in range(len(matrix))])
-    histogram, shares = analysis.difficulty_tables(images, matrix.mean(axis=1), 1)
+    histogram, shares = tabulate.difficulty_tables(images, matrix.mean(axis=1), 1)
     out = json.loads(_run(capsys, "difficulty", *plain, "--format", "json"))
     pd.testing.assert_frame_equal(pd.DataFrame(out["histogram"]).drop(columns="subset"),
                                   histogram, check_dtype=False, rtol=1e-12)
@@ -91,7 +92,7 @@ def test_matrix_and_model_vs_human_folder(tmp_path, capsys):
     (tmp_path / "m.txt").write_text("a\nb\nc\n")
     out = pd.read_csv(StringIO(_run(capsys, "kappa", tmp_path / "m.npy", "--format", "csv",
                                     "--bootstrap", 0)))
-    expected = analysis.kappa_pairs(correct, ["a", "b", "c"], "all")
+    expected = tabulate.kappa_pairs(correct, ["a", "b", "c"], "all")
     np.testing.assert_allclose(out["kappa"], expected["kappa"])
     folder = _mvh_folder(tmp_path)
     out = pd.read_csv(StringIO(_run(capsys, "kappa", folder, "--format", "csv",

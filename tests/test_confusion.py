@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import confusion, confusion_stats
+from ddd.confusion import design, stats
 from ddd.plots import base
 from ddd.plots import confusion as confusion_plots
 
@@ -25,7 +25,7 @@ def labels(rng) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_relabel_moves_exactly_half_of_a_to_b_and_nothing_else(labels, seed):
-    new = confusion.relabel(labels, 0, 7, seed)
+    new = design.relabel(labels, 0, 7, seed)
     changed = new != labels
     assert changed.sum() == 41 // 2
     assert (labels[changed] == 0).all() and (new[changed] == 7).all()
@@ -34,7 +34,7 @@ def test_relabel_moves_exactly_half_of_a_to_b_and_nothing_else(labels, seed):
 
 
 def test_relabel_both_ways_moves_half_of_each(labels):
-    new = confusion.relabel(labels, 3, 7, seed=5, both_ways=True)
+    new = design.relabel(labels, 3, 7, seed=5, both_ways=True)
     changed = new != labels
     assert ((labels == 3) & changed).sum() == 15 and ((labels == 7) & changed).sum() == 12
     assert (new[(labels == 3) & changed] == 7).all()
@@ -43,32 +43,32 @@ def test_relabel_both_ways_moves_half_of_each(labels):
 
 
 def test_relabel_is_seeded_and_differs_between_seeds(labels):
-    first = confusion.relabel(labels, 0, 3, seed=1)
-    assert np.array_equal(first, confusion.relabel(labels, 0, 3, seed=1))
-    assert not np.array_equal(first, confusion.relabel(labels, 0, 3, seed=2))
+    first = design.relabel(labels, 0, 3, seed=1)
+    assert np.array_equal(first, design.relabel(labels, 0, 3, seed=1))
+    assert not np.array_equal(first, design.relabel(labels, 0, 3, seed=2))
 
 
 def test_relabel_rejects_a_pair_of_one_class_or_a_missing_class(labels):
     with pytest.raises(ValueError, match="itself"):
-        confusion.relabel(labels, 3, 3, seed=0)
+        design.relabel(labels, 3, 3, seed=0)
     with pytest.raises(ValueError, match="class 5 has no training images"):
-        confusion.relabel(labels, 5, 3, seed=0)
+        design.relabel(labels, 5, 3, seed=0)
 
 
 def test_spaced_classes_and_pairs():
-    assert confusion.spaced_classes(100, 10) == [0, 11, 22, 33, 44, 55, 66, 77, 88, 99]
-    assert confusion.spaced_classes(5, 10) == [0, 1, 2, 3, 4]
-    assert confusion.class_pairs([2, 5, 9], "adjacent") == [(2, 5), (5, 9)]
-    assert confusion.class_pairs([2, 5, 9], "all") == [(2, 5), (2, 9), (5, 9)]
-    assert confusion.class_pairs([2, 5, 9], [[9, 2]]) == [(9, 2)]
+    assert design.spaced_classes(100, 10) == [0, 11, 22, 33, 44, 55, 66, 77, 88, 99]
+    assert design.spaced_classes(5, 10) == [0, 1, 2, 3, 4]
+    assert design.class_pairs([2, 5, 9], "adjacent") == [(2, 5), (5, 9)]
+    assert design.class_pairs([2, 5, 9], "all") == [(2, 5), (2, 9), (5, 9)]
+    assert design.class_pairs([2, 5, 9], [[9, 2]]) == [(9, 2)]
     with pytest.raises(ValueError, match="confusion subset"):
-        confusion.class_pairs([2, 5, 9], [[2, 4]])
+        design.class_pairs([2, 5, 9], [[2, 4]])
     with pytest.raises(ValueError, match="unknown pairs"):
-        confusion.class_pairs([2, 5, 9], "neighbours")
+        design.class_pairs([2, 5, 9], "neighbours")
 
 
 def test_build_spec_and_its_paths():
-    spec = confusion.build_spec({"classes": 10, "pairs": "adjacent", "repeats": 2,
+    spec = design.build_spec({"classes": 10, "pairs": "adjacent", "repeats": 2,
                                  "both_ways": False, "train_per_class": None, "recipe": {},
                                  "alpha": 0.05, "correction": "holm"}, num_classes=10)
     assert spec.classes == tuple(range(10)) and len(spec.pairs) == 9
@@ -80,41 +80,41 @@ def test_build_spec_and_its_paths():
         "results/s/confusion/decisions/control/1.parquet",
         "results/s/confusion/decisions/control/2.parquet",
         "results/s/confusion/decisions/0-1/1.parquet"]
-    assert confusion.targets({"s": spec}) == [
+    assert design.targets({"s": spec}) == [
         "results/s/confusion/effects.csv",
         *(f"results/s/confusion/figures/confusion_{f}.{e}"
           for f in ("effects", "information") for e in ("png", "pdf"))]
     with pytest.raises(ValueError, match="distinct classes of 0..9"):
-        confusion.build_spec({"classes": [1, 2, 12]}, num_classes=10)
-    assert confusion.dataset_classes({"kind": "cifar100", "path": "x"}) == 100
+        design.build_spec({"classes": [1, 2, 12]}, num_classes=10)
+    assert design.dataset_classes({"kind": "cifar100", "path": "x"}) == 100
     with pytest.raises(ValueError, match="in-memory dataset"):
-        confusion.dataset_classes({"kind": "imagenet", "path": "x"})
+        design.dataset_classes({"kind": "imagenet", "path": "x"})
 
 
 def test_subset_indices_and_positions(labels):
-    keep = confusion.subset_indices(labels, [7, 3], per_class=4)
+    keep = design.subset_indices(labels, [7, 3], per_class=4)
     assert len(keep) == 8 and (np.diff(keep) > 0).all()
     assert sorted(labels[keep].tolist()) == [3] * 4 + [7] * 4
-    assert confusion.to_positions(labels[keep], [7, 3]).tolist() == [
+    assert design.to_positions(labels[keep], [7, 3]).tolist() == [
         {7: 0, 3: 1}[c] for c in labels[keep]]
     with pytest.raises(ValueError, match="only 4 training images"):
-        confusion.subset_indices(labels, [9], per_class=5)
+        design.subset_indices(labels, [9], per_class=5)
     with pytest.raises(ValueError, match="outside the confusion classes"):
-        confusion.to_positions(labels, [0, 3])
+        design.to_positions(labels, [0, 3])
 
 
 def test_one_vs_rest_bits_perfect_independent_and_partial():
     labels = np.repeat([0, 1, 2, 3], 25)
     share = 0.25
     entropy = -(share * np.log2(share) + (1 - share) * np.log2(1 - share))
-    assert confusion_stats.one_vs_rest_bits(labels, labels, 0) == pytest.approx(entropy)
+    assert stats.one_vs_rest_bits(labels, labels, 0) == pytest.approx(entropy)
     # Saying 0 on exactly a quarter of every class: independent of being 0.
     independent = np.where(np.tile(np.arange(25) < 5, 4) | (np.arange(100) % 25 == 24),
                            0, 1)
-    assert confusion_stats.one_vs_rest_bits(labels, independent, 0) == pytest.approx(0.0)
+    assert stats.one_vs_rest_bits(labels, independent, 0) == pytest.approx(0.0)
     partial = labels.copy()
     partial[:10] = 1  # 10 of class 0 missed
-    bits = confusion_stats.one_vs_rest_bits(labels, partial, 0)
+    bits = stats.one_vs_rest_bits(labels, partial, 0)
     assert 0 < bits < entropy
 
 
@@ -140,7 +140,7 @@ def test_effects_find_a_planted_effect_and_nothing_elsewhere(correction):
     false_positives = 0
     for seed in range(20):
         scores = synthetic_scores(np.random.default_rng(seed), planted)
-        table = confusion_stats.effects(scores, alpha=0.05, correction=correction)
+        table = stats.effects(scores, alpha=0.05, correction=correction)
         assert len(table) == 2 * 6
         found = set(zip(*table.loc[table["significant"], ["pair", "target"]].T.values,
                         strict=True))
@@ -162,7 +162,7 @@ def test_effects_find_a_planted_effect_and_nothing_elsewhere(correction):
 
 def test_effects_without_a_planted_effect_find_nothing():
     experiments_with_a_finding = sum(
-        confusion_stats.effects(synthetic_scores(np.random.default_rng(seed), {}))[
+        stats.effects(synthetic_scores(np.random.default_rng(seed), {}))[
             "significant"].any()
         for seed in range(20))
     assert experiments_with_a_finding <= 2  # about alpha = 5% of experiments expected
@@ -171,7 +171,7 @@ def test_effects_without_a_planted_effect_find_nothing():
 def test_correction_is_what_stops_the_false_positives(rng):
     """Without an effect, raw p < 0.05 happens among many tests; adjusted, it does not."""
     scores = synthetic_scores(rng, {}, repeats=4, classes=range(40))
-    table = confusion_stats.effects(scores, correction="holm")
+    table = stats.effects(scores, correction="holm")
     other = table[table["role"] == "other"]
     assert (other["p_value"] < 0.05).sum() >= 1
     assert not other["significant"].any()
@@ -179,32 +179,32 @@ def test_correction_is_what_stops_the_false_positives(rng):
 
 def test_adjust_against_hand_computed_values():
     p = np.array([0.01, 0.04, 0.03, np.nan, 0.20])
-    holm = confusion_stats.adjust(p, "holm")
+    holm = stats.adjust(p, "holm")
     assert holm[[0, 2, 1, 4]] == pytest.approx([0.04, 0.09, 0.09, 0.20])
     assert np.isnan(holm[3])
-    bh = confusion_stats.adjust(p, "benjamini_hochberg")
+    bh = stats.adjust(p, "benjamini_hochberg")
     assert bh[[0, 2, 1, 4]] == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.20])
     with pytest.raises(ValueError, match="valid: benjamini_hochberg, holm"):
-        confusion_stats.adjust(p, "bonferroni")
+        stats.adjust(p, "bonferroni")
 
 
 def test_welch_and_std_devs_edge_cases():
-    assert np.isnan(confusion_stats.welch([0.5], [0.4, 0.6])[1])
-    assert np.isnan(confusion_stats.welch([0.5, 0.5], [0.5, 0.5])[1])
-    assert confusion_stats.std_devs(np.array([0.6, 0.6]), np.array([0.5, 0.5])) == np.inf
-    assert confusion_stats.std_devs(np.array([0.4, 0.6]), np.array([0.4, 0.6])) == 0.0
+    assert np.isnan(stats.welch([0.5], [0.4, 0.6])[1])
+    assert np.isnan(stats.welch([0.5, 0.5], [0.5, 0.5])[1])
+    assert stats.std_devs(np.array([0.6, 0.6]), np.array([0.5, 0.5])) == np.inf
+    assert stats.std_devs(np.array([0.4, 0.6]), np.array([0.4, 0.6])) == 0.0
 
 
 def test_effects_need_controls(rng):
     scores = synthetic_scores(rng, {})
     with pytest.raises(ValueError, match="no control runs"):
-        confusion_stats.effects(scores[scores["pair"] != "control"])
+        stats.effects(scores[scores["pair"] != "control"])
 
 
 def test_source_table_and_heatmaps(rng, tmp_path):
-    table = confusion_stats.effects(synthetic_scores(rng, {("0-1", 4): 0.1}))
+    table = stats.effects(synthetic_scores(rng, {("0-1", 4): 0.1}))
     names = {c: f"sigma={c}" for c in range(6)}
-    source = confusion_stats.source_table(table, names)
+    source = stats.source_table(table, names)
     assert len(source) == 2 * 4
     assert source.iloc[0][["target", "confused"]].tolist() == ["sigma=4",
                                                                "sigma=0 -> sigma=1"]

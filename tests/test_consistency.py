@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from ddd.consistency import error_consistency, kappa_from, kappa_matrix, unbiased_kappa
+from ddd.analysis.consistency import error_consistency, kappa_from, kappa_matrix, unbiased_kappa
 
 
 def test_hand_computed_case():
@@ -132,14 +132,14 @@ NON_BINARY = [np.array([0, 1, 2, 4]), np.array([0.0, 0.5, 1.0, 1.0]),
 def test_every_kappa_function_refuses_non_binary_correctness(values):
     import pandas as pd
 
-    from ddd import analysis, difficulty, statistics
+    from ddd.analysis import difficulty, statistics, tabulate
 
     ok = np.array([1, 0, 1, 0])
     matrix = np.stack([ok, values])
     calls = [lambda: error_consistency(values, ok), lambda: error_consistency(ok, values),
              lambda: kappa_matrix(matrix), lambda: statistics.bootstrap_kappa(matrix, 3, 0),
-             lambda: analysis.kappa_pairs(matrix, ["a", "b"], "all"),
-             lambda: analysis.difficulty_kappa(matrix, "all"),
+             lambda: tabulate.kappa_pairs(matrix, ["a", "b"], "all"),
+             lambda: tabulate.difficulty_kappa(matrix, "all"),
              lambda: difficulty.image_table(
                  pd.DataFrame({"label": 0, "a": ok, "b": values}), ["a", "b"])]
     for call in calls:
@@ -202,11 +202,11 @@ def test_unbiased_kappa_undefined_cases_are_nan():
 
 
 def test_unbiased_kappa_pairs_map_kappa_and_bounds(rng):
-    from ddd import analysis
+    from ddd.analysis import tabulate
 
     correct = rng.random((3, 40)) < np.linspace(0.1, 0.9, 40)
-    plain = analysis.kappa_pairs(correct, ["a", "b", "c"], "all", resamples=20, seed=1)
-    unbiased = analysis.kappa_pairs(correct, ["a", "b", "c"], "all", resamples=20, seed=1,
+    plain = tabulate.kappa_pairs(correct, ["a", "b", "c"], "all", resamples=20, seed=1)
+    unbiased = tabulate.kappa_pairs(correct, ["a", "b", "c"], "all", resamples=20, seed=1,
                                     unbiased=True)
     for column in ("kappa", "kappa_min", "kappa_max"):
         np.testing.assert_allclose(unbiased[column], unbiased_kappa(plain[column], 40))

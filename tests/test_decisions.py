@@ -2,7 +2,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from ddd import correctness, decisions
+from ddd import collect, decisions
 from tests.conftest import write_run
 
 
@@ -57,7 +57,7 @@ def test_final_epoch_lines_up_runs(tmp_path, rng):
         preds = rng.integers(0, 3, (2 + i, 20))  # runs may have different epoch counts
         paths[run] = write_run(tmp_path / f"{run}.parquet", preds, labels, run,
                                run.split("-")[0], int(run[-1]))
-    runs, correct = correctness.final_epoch(paths)
+    runs, correct = collect.final_epoch(paths)
     assert runs["run"].tolist() == ["base-1", "lr-1", "lr-2"]
     assert runs["epoch"].tolist() == [1, 2, 3]
     assert correct.shape == (20, 4)
@@ -71,8 +71,8 @@ def test_mismatched_image_ids_are_an_error_naming_both_files(tmp_path, rng):
     a = write_run(tmp_path / "a-1.parquet", rng.integers(0, 3, (1, 10)), labels, "a-1", "a")
     b = write_run(tmp_path / "b-1.parquet", rng.integers(0, 3, (1, 10)), labels, "b-1", "b",
                   image_ids=np.arange(10) + 5)
-    with pytest.raises(correctness.MismatchError, match="b-1.parquet.*a-1.parquet"):
-        correctness.final_epoch({"a-1": a, "b-1": b})
+    with pytest.raises(collect.MismatchError, match="b-1.parquet.*a-1.parquet"):
+        collect.final_epoch({"a-1": a, "b-1": b})
 
 
 def test_epochs_are_read_from_their_own_row_groups(tmp_path, rng):
@@ -104,7 +104,7 @@ def test_a_damaged_page_is_an_error_naming_the_file(tmp_path, rng):
 
 
 def test_a_table_of_another_run_study_or_dataset_is_refused(tmp_path):
-    from ddd import correctness
+    from ddd import collect
 
     labels = np.array([0, 1, 2, 3])
     paths = {}
@@ -115,7 +115,7 @@ def test_a_table_of_another_run_study_or_dataset_is_refused(tmp_path):
         decisions.write(paths[run], table, {"run": run, "study": study, "dataset": "g",
                                             "condition": run[0], "instance": 1,
                                             "architecture": "none", "dataset_sha256": sha})
-    runs, _ = correctness.final_epoch({r: paths[r] for r in ("a-1", "b-1")}, "s", "x")
+    runs, _ = collect.final_epoch({r: paths[r] for r in ("a-1", "b-1")}, "s", "x")
     assert runs["run"].tolist() == ["a-1", "b-1"]
     copied = {"a-1": paths["a-1"], "b-1": paths["a-1"]}  # a-1's table in b-1's place
     cases = [(copied, r"a-1.parquet belongs to another run.*run 'a-1' \(expected 'b-1'\)"),
@@ -123,5 +123,5 @@ def test_a_table_of_another_run_study_or_dataset_is_refused(tmp_path):
              ({"d-1": paths["d-1"]}, r"dataset_sha256 'y' \(expected 'x'\)")]
     for tables, message in cases:
         with pytest.raises(decisions.DecisionTableError, match=message) as err:
-            correctness.final_epoch(tables, "s", "x")
+            collect.final_epoch(tables, "s", "x")
         assert "snakemake --cores 1 --force" in str(err.value)

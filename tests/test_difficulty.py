@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from ddd import analysis, difficulty, statistics
+from ddd.analysis import difficulty, statistics, tabulate
 
 # 5 runs x 8 images; runs right per image: 0, 1, 2, 3, 4, 5, 5, 5.
 COUNTS = np.array([0, 1, 2, 3, 4, 5, 5, 5])
@@ -23,7 +23,7 @@ def tables(correct: np.ndarray, tolerance: int, all_but: int, flags=None):
     """difficulty_tables on the image table of a runs x images matrix."""
     images = difficulty.image_table(wide(correct), [f"run-{k}" for k in range(len(correct))],
                                     tolerance)
-    return analysis.difficulty_tables(images, correct.mean(axis=1), all_but, flags)
+    return tabulate.difficulty_tables(images, correct.mean(axis=1), all_but, flags)
 
 
 def test_image_table_at_tolerance_0_and_1():
@@ -121,7 +121,7 @@ def test_difficulty_tables_on_a_dichotomous_matrix():
 def test_summary_reports_accuracy_kappa_and_shares():
     import pandas as pd
 
-    from ddd.summary import study_summary
+    from ddd.analysis.summary import study_summary
 
     runs = pd.DataFrame({"run": ["base-1", "lr-1"], "condition": ["base", "lr"],
                          "instance": [1, 1], "accuracy": [0.5, 0.7]})
@@ -138,7 +138,7 @@ def test_summary_reports_accuracy_kappa_and_shares():
 def test_shares_and_summary_count_impossible_images_that_are_not_flagged():
     import pandas as pd
 
-    from ddd.summary import study_summary
+    from ddd.analysis.summary import study_summary
 
     correct = np.zeros((3, 10), bool)
     correct[:, :5] = True            # 5 trivial, 5 impossible images
@@ -172,4 +172,4 @@ def test_histogram_and_shares_agree_with_the_image_table():
     assert hist["poisson_binomial"].tolist() == statistics.poisson_binomial(
         correct.mean(axis=1)).tolist()
     with pytest.raises(ValueError, match="4 run accuracies for an image table of 5 runs"):
-        analysis.difficulty_tables(images, np.ones(4), 1)
+        tabulate.difficulty_tables(images, np.ones(4), 1)

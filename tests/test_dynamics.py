@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import decisions, difficulty, dynamics
+from ddd import decisions
+from ddd.analysis import difficulty, dynamics
 from tests.conftest import write_run
 
 

@@ -19,6 +19,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from tests.rules import workflow_rules
+from tests.source import module_level_imports
 from tests.test_workflow import KNOWN_LABEL_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,19 +45,6 @@ RULE_ENVS = {name: rule.conda for name, rule in workflow_rules().items()
 
 def env_path(rule: str) -> Path:
     return RULE_ENVS[rule]
-
-
-def module_level_imports(tree: ast.Module) -> list[ast.stmt]:
-    """Import statements outside functions: imports inside a function are optional
-    features (e.g. timm models), not requirements of the rule."""
-    found, todo = [], list(tree.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append(node)
-        elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            todo += ast.iter_child_nodes(node)
-    return found
 
 
 def imported_modules(script: Path) -> set[str]:

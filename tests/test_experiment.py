@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from ddd import consistency, difficulty
+from ddd.analysis import consistency, difficulty
 from ddd.experiment import page, pairs, scoring, stimuli
 
 

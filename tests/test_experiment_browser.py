@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd.atomic import write_text
 from ddd.experiment import page, pairs, scoring, stimuli
+from ddd.io.atomic import write_text
 
 CHROMIUM = shutil.which("chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

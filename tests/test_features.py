@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from ddd import capture, features
-from ddd.batches import Batches
-from ddd.models import build_model
+from ddd import features
+from ddd.train import capture
+from ddd.train.batches import Batches
+from ddd.train.models import build_model
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import flags, given, label_errors
+from ddd import flags
+from ddd.analysis import label_errors
+from ddd.given import readers
 from tests.conftest import write_run
 
 LABELS = np.array([0, 1, 2, 1, 0, 2])
@@ -24,7 +26,7 @@ def _plain_tables(tmp_path, suffix=".csv"):
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_plain_pandas_tables_are_read(tmp_path, suffix):
-    found = given.read_runs(_plain_tables(tmp_path, suffix))
+    found = readers.read_runs(_plain_tables(tmp_path, suffix))
     assert found.runs == ["net0", "net1", "net2"]
     np.testing.assert_array_equal(found.image_ids, np.arange(6))
     np.testing.assert_array_equal(found.labels, LABELS)
@@ -36,9 +38,9 @@ def test_correct_only_table_with_epochs_uses_the_last_epoch(tmp_path):
     frame = pd.DataFrame({"image_id": [5, 6, 5, 6], "epoch": [0, 0, 1, 1],
                           "correct": [0, 0, 1, 0]})
     frame.to_csv(tmp_path / "a.csv", index=False)
-    table = given.read_run(tmp_path / "a.csv")
+    table = readers.read_run(tmp_path / "a.csv")
     assert table["epoch"].tolist() == [0, 0, 1, 1]  # all epochs kept for epoch analyses
-    found = given.read_runs({"mine": tmp_path / "a.csv"})
+    found = readers.read_runs({"mine": tmp_path / "a.csv"})
     assert found.runs == ["mine"] and found.labels is None
     np.testing.assert_array_equal(found.correct, [[True, False]])
 
@@ -46,7 +48,7 @@ def test_correct_only_table_with_epochs_uses_the_last_epoch(tmp_path):
 def test_workflow_decision_tables_are_read_with_their_run_names(tmp_path):
     paths = [write_run(tmp_path / f"file{r}.parquet", np.stack([PREDICTIONS[0], pred]),
                        LABELS, f"cond-{r}", "cond") for r, pred in enumerate(PREDICTIONS)]
-    found = given.read_runs(paths)
+    found = readers.read_runs(paths)
     assert found.runs == ["cond-0", "cond-1", "cond-2"]
     np.testing.assert_array_equal(found.correct, PREDICTIONS == LABELS)  # last epoch
 
@@ -54,7 +56,7 @@ def test_workflow_decision_tables_are_read_with_their_run_names(tmp_path):
 def test_excel_csv_with_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("image_id,correct\r\n1,1\r\n2,0\r\n".encode("utf-8-sig"))
-    np.testing.assert_array_equal(given.read_runs([path]).correct, [[True, False]])
+    np.testing.assert_array_equal(readers.read_runs([path]).correct, [[True, False]])
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -72,16 +74,16 @@ def test_excel_csv_with_byte_order_mark_is_read(tmp_path):
 def test_bad_run_files_are_refused_naming_the_file(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content)
-    with pytest.raises(given.GivenError, match=message) as err:
-        given.read_runs([path])
+    with pytest.raises(readers.GivenError, match=message) as err:
+        readers.read_runs([path])
     assert str(path) in str(err.value)
 
 
 def test_non_utf8_csv_gives_a_clear_message(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("image_id,label,prediction\n1,caf\xe9,caf\xe9\n".encode("latin-1"))
-    with pytest.raises(given.GivenError, match="latin.csv: not UTF-8 text .*CSV UTF-8"):
-        given.read_run(path)
+    with pytest.raises(readers.GivenError, match="latin.csv: not UTF-8 text .*CSV UTF-8"):
+        readers.read_run(path)
 
 
 def test_runs_over_different_images_are_refused(tmp_path):
@@ -89,30 +91,30 @@ def test_runs_over_different_images_are_refused(tmp_path):
                                                                        index=False)
     pd.DataFrame({"image_id": [1, 2, 4], "correct": [1, 0, 1]}).to_csv(tmp_path / "b.csv",
                                                                        index=False)
-    with pytest.raises(given.GivenError, match=r"b.csv and .*a.csv cover different images "
+    with pytest.raises(readers.GivenError, match=r"b.csv and .*a.csv cover different images "
                                                r"\(3 vs 3 images; 1 only in the first, e.g. \[4\]"):
-        given.read_runs([tmp_path / "a.csv", tmp_path / "b.csv"])
-    with pytest.raises(given.GivenError, match="run names repeat"):
-        given.read_runs([tmp_path / "a.csv", tmp_path / "a.csv"])
+        readers.read_runs([tmp_path / "a.csv", tmp_path / "b.csv"])
+    with pytest.raises(readers.GivenError, match="run names repeat"):
+        readers.read_runs([tmp_path / "a.csv", tmp_path / "a.csv"])
 
 
 def test_matrix_from_npy_with_run_names_beside_it(tmp_path):
     correct = PREDICTIONS == LABELS
     np.save(tmp_path / "m.npy", correct.astype(np.float32))
-    with pytest.raises(given.GivenError, match=r"no run names; write them one per line to "
+    with pytest.raises(readers.GivenError, match=r"no run names; write them one per line to "
                                                r".*m.txt \(or pass run_names\)"):
-        given.read_matrix(tmp_path / "m.npy")
+        readers.read_matrix(tmp_path / "m.npy")
     (tmp_path / "m.txt").write_text("a\nb\nc\n")
-    found = given.read_matrix(tmp_path / "m.npy")
+    found = readers.read_matrix(tmp_path / "m.npy")
     assert found.runs == ["a", "b", "c"]
     np.testing.assert_array_equal(found.correct, correct)
     np.testing.assert_array_equal(found.image_ids, np.arange(6))
-    assert given.read_matrix(tmp_path / "m.npy", run_names=["x", "y", "z"]).runs == ["x", "y",
+    assert readers.read_matrix(tmp_path / "m.npy", run_names=["x", "y", "z"]).runs == ["x", "y",
                                                                                      "z"]
     np.save(tmp_path / "bad.npy", np.array([[0, 1, 2], [1, 1, 0]]))
     (tmp_path / "bad.txt").write_text("a\nb\n")
-    with pytest.raises(given.GivenError, match="bad.npy: the matrix must be true/false or 0/1"):
-        given.read_matrix(tmp_path / "bad.npy")
+    with pytest.raises(readers.GivenError, match="bad.npy: the matrix must be true/false or 0/1"):
+        readers.read_matrix(tmp_path / "bad.npy")
 
 
 def test_matrix_tables_with_runs_as_columns_or_rows(tmp_path):
@@ -124,18 +126,18 @@ def test_matrix_tables_with_runs_as_columns_or_rows(tmp_path):
     by_run.insert(0, "run", ["r0", "r1", "r2"])
     by_run.to_parquet(tmp_path / "rows.parquet")
     for name in ("columns.csv", "rows.parquet"):
-        found = given.read_any([tmp_path / name])["all"]
+        found = readers.read_any([tmp_path / name])["all"]
         assert found.runs == ["r0", "r1", "r2"]
         np.testing.assert_array_equal(found.image_ids, ids)
         np.testing.assert_array_equal(found.correct, correct)
     by_image.assign(r1=correct[1].astype(int)).to_csv(tmp_path / "mixed.csv", index=False)
-    np.testing.assert_array_equal(given.read_matrix(tmp_path / "mixed.csv").correct, correct)
+    np.testing.assert_array_equal(readers.read_matrix(tmp_path / "mixed.csv").correct, correct)
     by_image.assign(r1=correct[1] * 3).to_csv(tmp_path / "counts.csv", index=False)
-    with pytest.raises(given.GivenError, match="counts.csv: the matrix must be true/false"):
-        given.read_matrix(tmp_path / "counts.csv")
+    with pytest.raises(readers.GivenError, match="counts.csv: the matrix must be true/false"):
+        readers.read_matrix(tmp_path / "counts.csv")
     by_image.rename(columns={"image_id": "img"}).to_csv(tmp_path / "odd.csv", index=False)
-    with pytest.raises(given.GivenError, match="first column image_id .* or run"):
-        given.read_matrix(tmp_path / "odd.csv")
+    with pytest.raises(readers.GivenError, match="first column image_id .* or run"):
+        readers.read_matrix(tmp_path / "odd.csv")
 
 
 def _mvh_folder(tmp_path):
@@ -168,7 +170,7 @@ def _mvh_folder(tmp_path):
 
 def test_model_vs_human_folder_is_read(tmp_path):
     folder = _mvh_folder(tmp_path)
-    levels = given.read_mvh(folder)
+    levels = readers.read_mvh(folder)
     assert list(levels) == ["cr", "bw"]
     cr = levels["cr"]
     assert cr.runs == ["resnet50", "subject-01", "subject-02"]  # files in name order
@@ -177,12 +179,12 @@ def test_model_vs_human_folder_is_read(tmp_path):
     np.testing.assert_array_equal(cr.predictions, [["bear", "knife"], ["cat", "oven"],
                                                    ["bear", "oven"]])
     np.testing.assert_array_equal(cr.correct, [[True, False], [False, True], [True, True]])
-    bw = given.read_mvh(folder, condition="bw")
+    bw = readers.read_mvh(folder, condition="bw")
     assert list(bw) == ["bw"]
     np.testing.assert_array_equal(bw["bw"].labels, ["cat", "chair"])
     np.testing.assert_array_equal(bw["bw"].correct[1], [False, True])  # "na": no answer
-    with pytest.raises(given.GivenError, match=r"no condition 'x'; levels: \['cr', 'bw'\]"):
-        given.read_mvh(folder, condition="x")
+    with pytest.raises(readers.GivenError, match=r"no condition 'x'; levels: \['cr', 'bw'\]"):
+        readers.read_mvh(folder, condition="x")
 
 
 def test_model_vs_human_errors_name_the_file(tmp_path):
@@ -191,22 +193,22 @@ def test_model_vs_human_errors_name_the_file(tmp_path):
     frame = pd.read_csv(path)
     frame.loc[0, "imagename"] = "0001_x_n09999999_1.png"
     frame.to_csv(path, index=False)
-    with pytest.raises(given.GivenError, match="and .*resnet50_session_1.csv show different "
+    with pytest.raises(readers.GivenError, match="and .*resnet50_session_1.csv show different "
                                                "images in condition 'cr'"):
-        given.read_mvh(folder)
+        readers.read_mvh(folder)
     frame.drop(columns=["rt"]).to_csv(path, index=False)
-    with pytest.raises(given.GivenError, match=r"resnet50_session_1.csv: lacks model-vs-human "
+    with pytest.raises(readers.GivenError, match=r"resnet50_session_1.csv: lacks model-vs-human "
                                                r"columns \['rt'\]"):
-        given.read_mvh(folder)
-    with pytest.raises(given.GivenError, match="no CSV files"):
-        given.read_mvh(tmp_path / "missing")
+        readers.read_mvh(folder)
+    with pytest.raises(readers.GivenError, match="no CSV files"):
+        readers.read_mvh(tmp_path / "missing")
 
 
 def test_short_image_names_follow_model_vs_human():
-    assert given.short_imagename("0000_cl_s01_bw_boat_40_n02951358_5952.JPEG") == \
+    assert readers.short_imagename("0000_cl_s01_bw_boat_40_n02951358_5952.JPEG") == \
         "n02951358_5952.JPEG"
-    assert given.short_imagename("0003_sk_s02_0_dog10-bird2.png") == "dog10-bird2.png"
-    assert given.short_imagename("airplane1-bicycle2.png") == "airplane1-bicycle2.png"
+    assert readers.short_imagename("0003_sk_s02_0_dog10-bird2.png") == "dog10-bird2.png"
+    assert readers.short_imagename("airplane1-bicycle2.png") == "airplane1-bicycle2.png"
 
 
 def test_float_masks_ids_and_the_ambiguous_integer_array(tmp_path):

@@ -237,15 +237,15 @@ def test_mvh_folder_with_several_levels_needs_a_condition(tmp_path, rng):
 
 
 def test_correctness_alone_maps_to_label_zero_and_a_wrong_prediction(tmp_path):
-    from ddd import given_study
+    from ddd.given import planning
 
     manifest = {"labels": False, "splits": {"test": {"images": [3], "classes": None}},
                 "image_names": ["a.png", "b.png", "c.png"]}
     table = pd.DataFrame({"image_id": ["c.png", "a.png", "b.png"], "epoch": 0,
                           "correct": [True, False, True]})
-    out = given_study.decision_table(table, manifest, "x.csv").to_pandas()
+    out = planning.decision_table(table, manifest, "x.csv").to_pandas()
     assert out[["image_id", "label", "prediction", "correct"]].values.tolist() == [
         [0, 0, -1, False], [1, 0, 0, True], [2, 0, 0, True]]
-    with pytest.raises(given_study.given.GivenError, match="x.csv: its images are not"):
-        given_study.decision_table(table.assign(image_id=["a.png", "b.png", "d.png"]),
+    with pytest.raises(planning.readers.GivenError, match="x.csv: its images are not"):
+        planning.decision_table(table.assign(image_id=["a.png", "b.png", "d.png"]),
                                    manifest, "x.csv")

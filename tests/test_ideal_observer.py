@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from ddd import decisions, ideal_observer
-from ddd.consistency import error_consistency
+from ddd import decisions
+from ddd.analysis import ideal_observer
+from ddd.analysis.consistency import error_consistency
 from ddd.datasets import arrays, gaussian
 from ddd.datasets.prepare import prepare
 

@@ -14,8 +14,9 @@ import torch
 import yaml
 from torchvision.io import write_png
 
-from ddd import batches, decisions, plan
-from ddd.datasets import imagenet, prepare, splits, store
+from ddd import decisions, plan
+from ddd.datasets import imagenet, prepare, store
+from ddd.train import batches, splits
 from tests import fakes
 
 pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")

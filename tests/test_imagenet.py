@@ -8,8 +8,8 @@ import pytest
 import torch
 from torchvision.io import write_jpeg
 
-from ddd import batches
 from ddd.datasets import imagenet
+from ddd.train import batches
 from tests import fakes
 
 # torchvision 0.29 deprecates its image codecs in favour of TorchCodec (not a dependency yet)

@@ -20,7 +20,8 @@ import pytest
 import torch
 import yaml
 
-from ddd import checkpoints, decisions
+from ddd import decisions
+from ddd.train import checkpoints
 from tests.test_workflow import ROOT, TINY, snakemake
 
 RUN = "results/tiny/decisions/base-1.parquet"

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from ddd import label_errors
+from ddd.analysis import label_errors
 from ddd.flags import read_flags
 from tests import fakes
 

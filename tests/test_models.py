@@ -2,7 +2,7 @@ import pytest
 import torch
 import torchvision
 
-from ddd.models import ARCHITECTURES, build_model
+from ddd.train.models import ARCHITECTURES, build_model
 
 torch.set_num_threads(1)
 

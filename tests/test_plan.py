@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ddd import plan
-from ddd.models import ARCHITECTURES
+from ddd.train.models import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = {"architecture": "tiny_resnet", "epochs": 3, "batch_size": 32, "lr": 0.1,

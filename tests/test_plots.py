@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from ddd import confusion
+from ddd.confusion import design
 from ddd.plots import base, classes, difficulty, epochs, kappa, registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,8 +117,8 @@ def test_registry_lists_every_figure_once_with_its_caption():
     report = ROOT / "workflow/report"
     # Fig 12 is drawn with the experiment page, from the same stimuli.
     captioned = {p.stem for p in report.glob("fig*.rst")} - {"fig12_experiment_pairs"}
-    assert set(FIGURES) == captioned | set(confusion.FIGURES)
-    assert [f.name for f in FIGURES.values() if f.scope == "confusion"] == list(confusion.FIGURES)
+    assert set(FIGURES) == captioned | set(design.FIGURES)
+    assert [f.name for f in FIGURES.values() if f.scope == "confusion"] == list(design.FIGURES)
     rules = [f.rule for f in FIGURES.values()]
     assert len(set(rules)) == len(rules)
     for fig in FIGURES.values():

@@ -10,9 +10,10 @@ import torch
 import torchvision
 from torch import nn
 
-from ddd import decisions, pretrained
+from ddd import decisions
 from ddd.datasets import imagenet
-from ddd.pretrained import decision_table, expected_weight_file, infer, load_pretrained
+from ddd.train import pretrained
+from ddd.train.pretrained import decision_table, expected_weight_file, infer, load_pretrained
 from tests import fakes
 
 torch.set_num_threads(1)

@@ -16,8 +16,9 @@ import torch
 import torchvision
 import yaml
 
-from ddd import decisions, pretrained
+from ddd import decisions
 from ddd.datasets import imagenet
+from ddd.train import pretrained
 from tests import fakes
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,10 +17,12 @@ import pytest
 import torch
 from torchvision import datasets
 
-from ddd import confusion, plan
-from ddd.batches import FileBatches, eval_batches
-from ddd.datasets import arrays, cifar, image_folder, imagenet, mnist, splits
+from ddd import plan
+from ddd.confusion import design
+from ddd.datasets import arrays, cifar, image_folder, imagenet, mnist
 from ddd.datasets.prepare import prepare
+from ddd.train import splits
+from ddd.train.batches import FileBatches, eval_batches
 from tests import fakes
 
 SIZES = {"train": 12, "test": 5}
@@ -147,7 +149,7 @@ def test_schema_defaults_and_confusion_classes(tmp_path):
     assert folder == {"kind": "image_folder", "path": "x", "train_split": "train",
                       "test_split": "test", "resize": 256, "crop": 224}
     for kind in ("mnist", "cifar10"):
-        assert confusion.dataset_classes({"kind": kind}) == 10
+        assert design.dataset_classes({"kind": kind}) == 10
         with pytest.raises(plan.ConfigError, match="dataset"):
             _plan({"kind": kind})  # path is required
     with pytest.raises(plan.ConfigError, match="train_limit"):

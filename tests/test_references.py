@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ddd import references
+from ddd.analysis import references
 from tests.conftest import write_run
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.spatial.distance import pdist
 
-from ddd import rsa
+from ddd.analysis import rsa
 
 rsatoolbox = pytest.importorskip("rsatoolbox")
 

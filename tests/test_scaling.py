@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ddd import plan, scaling
+from ddd import plan
+from ddd.analysis import scaling
 from tests.test_plan import ROOT
 
 

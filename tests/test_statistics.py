@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy.stats import binom, fisher_exact
 
-from ddd import statistics
-from ddd.consistency import error_consistency, kappa_matrix
+from ddd.analysis import statistics
+from ddd.analysis.consistency import error_consistency, kappa_matrix
 
 
 def pair(n: int, right_a: int, right_b: int, both: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from ddd import training
 from ddd.datasets import gaussian
-from ddd.models import ARCHITECTURES, build_model
 from ddd.plan import recipe as make_recipe
 from ddd.study import Recipe
+from ddd.train import loop
+from ddd.train.models import ARCHITECTURES, build_model
 
 torch.set_num_threads(1)
 
@@ -17,7 +17,7 @@ def small_data():
     test = gaussian.make_split(1, 16, sig, 8, seed=0)
 
     def batches(split):
-        return training.Batches(torch.from_numpy(split.images),
+        return loop.Batches(torch.from_numpy(split.images),
                                 torch.from_numpy(split.labels.astype(np.int64)))
 
     return batches(train), batches(test)
@@ -29,7 +29,7 @@ RECIPE = make_recipe({"architecture": "tiny_resnet", "epochs": 3, "batch_size": 
 
 def run(tmp_path, recipe=RECIPE, name="ckpt.pt"):
     train, test = small_data()
-    return training.train(recipe, train, test, 4, tmp_path / name, "key")
+    return loop.train(recipe, train, test, 4, tmp_path / name, "key")
 
 
 def test_learns_above_chance_and_records_every_epoch(tmp_path):
@@ -55,26 +55,26 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recali
     recipe = Recipe(**{**RECIPE.__dict__, "bn_recalibration": recalibrate,
                        "head_epochs": head_epochs})
     _, uninterrupted = run(tmp_path, recipe, name="full.pt")
-    save = training._save_checkpoint
+    save = loop._save_checkpoint
 
     def save_then_die(path, key, epoch, *args):
         save(path, key, epoch, *args)
         if epoch == 2:
             raise KeyboardInterrupt("killed after epoch 2")
 
-    monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
+    monkeypatch.setattr(loop, "_save_checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, recipe, name="resume.pt")
-    monkeypatch.setattr(training, "_save_checkpoint", save)
+    monkeypatch.setattr(loop, "_save_checkpoint", save)
     assert (tmp_path / "resume.pt").exists()
     trained_epochs = []
-    train_epoch = training.train_epoch
+    train_epoch = loop.train_epoch
 
     def counting(model, optimizer, data, recipe, epoch, *args):
         trained_epochs.append(epoch)
         return train_epoch(model, optimizer, data, recipe, epoch, *args)
 
-    monkeypatch.setattr(training, "train_epoch", counting)
+    monkeypatch.setattr(loop, "train_epoch", counting)
     _, resumed = run(tmp_path, recipe, name="resume.pt")
     assert trained_epochs == [3]  # epochs 1 and 2 came from the checkpoint
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
@@ -84,18 +84,18 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recali
 def test_checkpoint_of_another_configuration_is_ignored(tmp_path):
     run(tmp_path, name="shared.pt")
     train, test = small_data()
-    _, result = training.train(RECIPE, train, test, 4, tmp_path / "shared.pt", "other-key")
+    _, result = loop.train(RECIPE, train, test, 4, tmp_path / "shared.pt", "other-key")
     assert len(result.history) == 3  # trained from scratch, not resumed at epoch 3
 
 
 def test_half_splits_are_disjoint_stratified_halves():
     labels = np.repeat(np.arange(5), 10)
-    a = training.subset_indices(labels, "half_a")
-    b = training.subset_indices(labels, "half_b")
+    a = loop.subset_indices(labels, "half_a")
+    b = loop.subset_indices(labels, "half_b")
     assert len(np.intersect1d(a, b)) == 0
     assert np.array_equal(np.sort(np.concatenate([a, b])), np.arange(50))
     assert np.bincount(labels[a]).tolist() == [5] * 5
-    assert training.subset_indices(labels, "all").tolist() == list(range(50))
+    assert loop.subset_indices(labels, "all").tolist() == list(range(50))
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
@@ -114,9 +114,9 @@ def test_batchnorm_recalibration_sets_exact_training_statistics():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.BatchNorm2d(3))
     images = torch.randint(0, 256, (50, 3, 4, 4), dtype=torch.uint8)
-    data = training.Batches(images, torch.zeros(50, dtype=torch.long))
+    data = loop.Batches(images, torch.zeros(50, dtype=torch.long))
     mean, std = torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)
-    training.recalibrate_batchnorm(model, data, mean, std, images=50, batch_size=50)
+    loop.recalibrate_batchnorm(model, data, mean, std, images=50, batch_size=50)
     bn = model[0]
     assert torch.allclose(bn.running_mean, images.float().mean(dim=(0, 2, 3)))
     assert torch.allclose(bn.running_var, images.float().var(dim=(0, 2, 3)), rtol=1e-4)
@@ -125,14 +125,14 @@ def test_batchnorm_recalibration_sets_exact_training_statistics():
 
 def test_train_per_class_keeps_the_first_images_of_each_class():
     labels = np.repeat(np.arange(3), 10)[np.random.default_rng(0).permutation(30)]
-    first = training.subset_indices(labels, "all", per_class=4)
+    first = loop.subset_indices(labels, "all", per_class=4)
     assert len(first) == 12
     for cls in range(3):
         assert first[labels[first] == cls].tolist() == np.flatnonzero(labels == cls)[:4].tolist()
-    half = training.subset_indices(labels, "half_a", per_class=4)
+    half = loop.subset_indices(labels, "half_a", per_class=4)
     assert len(half) == 6 and set(half) <= set(first)
     with pytest.raises(ValueError, match="class 0 has only 10 training images"):
-        training.subset_indices(labels, "all", per_class=11)
+        loop.subset_indices(labels, "all", per_class=11)
 
 
 def test_head_epochs_train_only_the_head_on_frozen_features(tmp_path):

@@ -10,10 +10,13 @@ import pandas as pd
 import pytest
 import torch
 
-from ddd import capture, confusion_stats, decisions, features, label_errors, plan, rsa
+from ddd import decisions, features, plan
+from ddd.analysis import label_errors, rsa
+from ddd.confusion import stats
 from ddd.datasets import arrays, gaussian
 from ddd.study import Recipe
-from ddd.training_jobs import train_confusion_run, train_run
+from ddd.train import capture
+from ddd.train.jobs import train_confusion_run, train_run
 
 torch.set_num_threads(1)
 CPU = torch.device("cpu")
@@ -146,7 +149,7 @@ def test_confusion_runs_and_their_class_scores(dataset, tmp_path):
         decisions.write(paths[-1], table, meta)
     final = decisions.read(paths[0], epoch=-1)
     assert set(final["label"]) == {0, 1, 2} and len(final) == 48
-    scores = confusion_stats.run_scores(paths)
+    scores = stats.run_scores(paths)
     assert scores.columns.tolist() == ["pair", "a", "b", "repeat", "class", "images",
                                        "accuracy", "bits"]
     assert scores["pair"].tolist() == ["1-2"] * 3 + ["control"] * 6

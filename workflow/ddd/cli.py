@@ -5,10 +5,10 @@
     ddd check CONFIG
 
 FILE is one decision file per run, one correctness matrix, or one model-vs-human raw-data
-folder (ddd.given). Both commands call the functions the workflow's kappa and difficulty
-rules call (ddd.analysis.kappa_pairs, ddd.analysis.difficulty_tables), so their numbers are
-the workflow's. --format table (aligned text), csv or json; `difficulty` prints two tables,
-the histogram and the shares (csv: each after a `# name` line; json: one object).
+folder (ddd.given.readers). Both commands call the functions the workflow's kappa and
+difficulty rules call (ddd.analysis.tabulate: kappa_pairs, difficulty_tables), so their
+numbers are the workflow's. --format table (aligned text), csv or json; `difficulty` prints
+two tables, the histogram and the shares (csv: each after a `# name` line; json: one object).
 `check` reads a workflow config as the Snakefile would (YAML errors with file and line,
 which Snakemake's own message for a --configfile lacks; keys, values, runs, named files).
 """
@@ -22,18 +22,20 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ddd import analysis, difficulty, given, plan
+from ddd import plan
+from ddd.analysis import difficulty, tabulate
+from ddd.given import readers
 
 
-def kappa_table(data: dict[str, given.Decisions], resamples: int, seed: int, level: float,
+def kappa_table(data: dict[str, readers.Decisions], resamples: int, seed: int, level: float,
                 unbiased: bool) -> pd.DataFrame:
     """kappa_pairs of every subset's runs, one table."""
-    return pd.concat([analysis.kappa_pairs(d.correct, d.runs, subset, resamples, seed, level,
+    return pd.concat([tabulate.kappa_pairs(d.correct, d.runs, subset, resamples, seed, level,
                                            unbiased)
                       for subset, d in data.items()], ignore_index=True)
 
 
-def difficulty_table(data: dict[str, given.Decisions], tolerance: int
+def difficulty_table(data: dict[str, readers.Decisions], tolerance: int
                      ) -> dict[str, pd.DataFrame]:
     """difficulty_tables of every subset's runs: {"histogram": ..., "shares": ...}, each
     with a leading subset column."""
@@ -41,7 +43,7 @@ def difficulty_table(data: dict[str, given.Decisions], tolerance: int
     for subset, d in data.items():
         wide = pd.DataFrame(d.correct.T, columns=d.runs, index=d.image_ids).assign(label=0)
         images = difficulty.image_table(wide, list(d.runs))
-        tables = analysis.difficulty_tables(images, d.correct.mean(axis=1), tolerance)
+        tables = tabulate.difficulty_tables(images, d.correct.mean(axis=1), tolerance)
         for name, frame in zip(parts, tables, strict=True):
             parts[name].append(frame.assign(subset=subset)[["subset", *frame.columns]])
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
@@ -62,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                                 help="kappa of every pair of runs, with c_obs, c_exp, "
                                      "bootstrap interval, kappa bounds and p-value")
     kappa.add_argument("--unbiased", action="store_true",
-                       help="the unbiased kappa n k / (n - 1 + k) (ddd.consistency)")
+                       help="the unbiased kappa n k / (n - 1 + k) (ddd.analysis.consistency)")
     kappa.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                        help="bootstrap resamples over images for the interval (0: none)")
     kappa.add_argument("--seed", type=int, default=0, help="bootstrap seed")
@@ -114,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
     try:
-        data = given.read_any(args.files, args.condition)
+        data = readers.read_any(args.files, args.condition)
         if args.command == "kappa":
             tables = {"kappa": kappa_table(data, args.bootstrap, args.seed, args.level,
                                            args.unbiased)}

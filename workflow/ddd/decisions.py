@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ddd.atomic import atomic_path
+from ddd.io.atomic import atomic_path
 
 SCHEMA = pa.schema([
     ("image_id", pa.int32()),

@@ -1,7 +1,7 @@
 """A run's stored features: final-epoch logits on every evaluation image and one layer's
 activations on the fixed RSA image subset, as float16 arrays in one .npz beside the
 decision table (results/{study}/features/{run}.npz). Reading them needs no torch;
-ddd.capture computes them.
+ddd.train.capture computes them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ddd.atomic import atomic_path
+from ddd.io.atomic import atomic_path
 
 FLOAT16_MAX = float(np.finfo(np.float16).max)
 

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ddd.consistency import check_binary
-from ddd.textfile import read_text
+from ddd.io.binary import check_binary
+from ddd.io.textfile import read_text
 
 FORMATS = ("ids", "mask")
 SUFFIXES = (".parquet", ".csv", ".txt", ".json", ".npy")

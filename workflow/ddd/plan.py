@@ -23,7 +23,11 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ddd import confusion, flags, given, scaling
+from ddd import flags
+from ddd.analysis import scaling
+from ddd.confusion import design
+from ddd.given import readers
+from ddd.io.textfile import read_text
 from ddd.study import (
     Flags,
     GivenRun,
@@ -36,7 +40,6 @@ from ddd.study import (
     instance_changes,
     resolve_subset,
 )
-from ddd.textfile import read_text
 
 FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
@@ -255,8 +258,8 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
         _check_label_errors(study)
     if "confusion" in spec:
         try:
-            spec_ = confusion.build_spec(spec["confusion"],
-                                         confusion.dataset_classes(dataset))
+            spec_ = design.build_spec(spec["confusion"],
+                                         design.dataset_classes(dataset))
         except ValueError as err:
             raise ConfigError(f"config: {where}.confusion: {err}") from None
         recipes = tuple(_confusion_recipe(where, spec["recipe"], spec_, repeat)
@@ -309,7 +312,7 @@ def _check_label_errors(study: Study) -> None:
                           f"needs path: a file of known label errors")
 
 
-def _confusion_recipe(where: str, base: dict[str, Any], spec: confusion.ConfusionSpec,
+def _confusion_recipe(where: str, base: dict[str, Any], spec: design.ConfusionSpec,
                       repeat: int) -> Recipe:
     """The study's recipe with the confusion section's changes and the repeat's seeds."""
     values = {**base, **spec.recipe_changes}
@@ -335,7 +338,7 @@ def _given_study(name: str, spec: dict[str, Any]) -> Study:
                               f"workflow writes; move the given file elsewhere")
     try:
         source, paths = _given_source(section)
-    except (given.GivenError, FileNotFoundError) as err:
+    except (readers.GivenError, FileNotFoundError) as err:
         raise ConfigError(f"config: {where}: {err}") from None
     named = _given_names(where, section, list(paths))
     runs = tuple(Run(name, condition, instance, None, given=GivenRun(run, paths[run]))
@@ -357,7 +360,7 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
     if "matrix" in section:
         path = section["matrix"]
         run_names = section.get("run_names")
-        runs = given.read_matrix(path, run_names).runs
+        runs = readers.read_matrix(path, run_names).runs
         files = [path] + ([str(Path(path).with_suffix(".txt"))]
                           if path.endswith(".npy") and run_names is None else [])
         return (GivenSource("matrix", tuple(files), False, False, path=path,
@@ -366,9 +369,9 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
     if "mvh" in section:
         folder = section["mvh"]
         level = section.get("condition")
-        levels = given.read_mvh(folder, None if level is None else str(level))
+        levels = readers.read_mvh(folder, None if level is None else str(level))
         if len(levels) > 1:
-            raise given.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
+            raise readers.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
                                    f"one with condition: (one study per level)")
         level, decisions = next(iter(levels.items()))
         files = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
@@ -378,13 +381,13 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
     if isinstance(runs, list):
         stems = [Path(path).stem for path in runs]
         if len(set(stems)) != len(stems):
-            raise given.GivenError(f"runs {runs} repeat file names; name the runs (run name "
+            raise readers.GivenError(f"runs {runs} repeat file names; name the runs (run name "
                                    f"-> file)")
         paths = dict(zip(stems, runs, strict=True))
     else:
         paths = {run: value if isinstance(value, str) else value["path"]
                  for run, value in runs.items()}
-    headers = [set(given.columns(path)) for path in paths.values()]
+    headers = [set(readers.columns(path)) for path in paths.values()]
     return (GivenSource("runs", tuple(dict.fromkeys(paths.values())),
                         all({"label", "prediction"} <= h for h in headers),
                         all("epoch" in h for h in headers), **common), paths)

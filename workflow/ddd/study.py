@@ -1,6 +1,6 @@
 """A study: one dataset, a base training recipe and named conditions that change it, and
 pretrained models evaluated on the same images; or runs whose decisions are given (files
-made elsewhere: ddd.given), analysed without a dataset.
+made elsewhere: ddd.given.readers), analysed without a dataset.
 
 A condition changes some recipe fields and has a number of instances. A change is either
 one value for every instance or a list with one value per instance (seeds, learning-rate
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ddd.confusion import ConfusionSpec
+from ddd.confusion.design import ConfusionSpec
 
 TrainSubset = Literal["all", "half", "disjoint", "half_a", "half_b"]
 
@@ -149,7 +149,7 @@ class Flags:
 
 @dataclass(frozen=True)
 class Reference:
-    """A reference decision maker (ddd.references): today the dataset's ideal observer;
+    """A reference decision maker (ddd.analysis.references): today the dataset's ideal observer;
     human observers or runs made elsewhere are further kinds of the same mechanism."""
 
     name: str

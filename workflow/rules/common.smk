@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ddd import analysis, plan
-from ddd.workdir import check_writable
+from ddd.analysis import tabulate
+from ddd import plan
+from ddd.io.workdir import check_writable
 from ddd.plots import registry as plots
 
 PLAN = plan.load(
@@ -94,7 +95,7 @@ def base_run(wildcards):
 def histogram_runs(wildcards):
     """Runs entering the per-image statistics (config analysis.histogram_runs)."""
     runs = pd.DataFrame(STUDIES[wildcards.study].run_table())
-    return analysis.histogram_runs(runs, config["analysis"]["histogram_runs"])
+    return tabulate.histogram_runs(runs, config["analysis"]["histogram_runs"])
 
 
 def histogram_decision_tables(wildcards):

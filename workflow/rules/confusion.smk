@@ -1,7 +1,7 @@
 # Class-confusion experiments (README, "Class confusion"): studies with a `confusion:`
 # section train R repeats per confused pair (A, B) and R controls, one job each.
 
-from ddd import confusion
+from ddd.confusion import design
 
 CONFUSION = {name: STUDIES[name].confusion for name in PLAN.confusion_studies}
 CONFUSION_STUDIES = one_of(CONFUSION)  # rules below match only these
@@ -31,8 +31,7 @@ rule confusion_train:
         classes=lambda wc: list(CONFUSION[wc.study].classes),
         train_per_class=lambda wc: CONFUSION[wc.study].train_per_class,
         # controls do not depend on both_ways, so changing it reruns only the pairs
-        both_ways=lambda wc: wc.pair != confusion.CONTROL
-        and CONFUSION[wc.study].both_ways,
+        both_ways=lambda wc: wc.pair != design.CONTROL and CONFUSION[wc.study].both_ways,
         dataset=lambda wc: STUDIES[wc.study].kind,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],

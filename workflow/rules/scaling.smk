@@ -1,7 +1,7 @@
 # The scaling study (README, "References and the ideal observer"): a named target, not
 # in `all`. The grid's runs are the study <study>_scaling, trained by the usual rules.
 
-from ddd import scaling
+from ddd.analysis import scaling
 
 SCALED = [name for name, study in STUDIES.items() if study.scaling_of]
 

@@ -3,9 +3,9 @@ right."""
 
 import pandas as pd
 
-from ddd import dynamics
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.analysis import dynamics
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -3,9 +3,10 @@
 
 import pandas as pd
 
-from ddd import classes, correctness
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd import collect
+from ddd.analysis import classes
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 
@@ -14,7 +15,7 @@ with to_file(smk.log[0]) as log:
     correct = pd.read_parquet(smk.input.correct)
     run_ids = runs["run"].tolist()
     labels = correct["label"].to_numpy()
-    accuracy = classes.class_accuracy(correctness.matrix(correct, run_ids), labels, run_ids)
+    accuracy = classes.class_accuracy(collect.matrix(correct, run_ids), labels, run_ids)
     names = classes.dataset_class_names(smk.input.manifest)
     table = classes.easiest_and_hardest(accuracy, names, smk.params.classes,
                                         base_run=smk.params.base_run)

@@ -1,17 +1,18 @@
 """Class scores of every confusion run (final epoch) and the effects of each confused pair
 on every class: the statistics table and the source-style table."""
 
-from ddd import classes, confusion_stats
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.analysis import classes
+from ddd.confusion import stats
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 
 with to_file(smk.log[0]) as log:
-    scores = confusion_stats.run_scores(smk.input.tables)
-    effects = confusion_stats.effects(scores, smk.params.alpha, smk.params.correction)
+    scores = stats.run_scores(smk.input.tables)
+    effects = stats.effects(scores, smk.params.alpha, smk.params.correction)
     names = classes.dataset_class_names(smk.input.manifest)
-    table = confusion_stats.source_table(effects, dict(enumerate(names)), smk.params.both_ways)
+    table = stats.source_table(effects, dict(enumerate(names)), smk.params.both_ways)
     for frame, path in [(scores, smk.output.scores), (effects, smk.output.effects)]:
         with atomic_path(path) as tmp:
             frame.to_parquet(tmp, index=False)

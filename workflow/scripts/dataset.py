@@ -1,7 +1,7 @@
 """Build a study's dataset file and manifest."""
 
 from ddd.datasets.prepare import prepare
-from ddd.logs import to_file
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from ddd import analysis
-from ddd.atomic import atomic_path
+from ddd.analysis import tabulate
 from ddd.flags import read_flags
-from ddd.logs import to_file
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 
@@ -19,7 +19,7 @@ with to_file(smk.log[0]) as log:
                            images["image_id"].to_numpy(), smk.params.flag_format)
         log.info("%d of %d images flagged (%s)", flags.sum(), flags.size,
                  smk.params.flag_column)
-    histogram, shares = analysis.difficulty_tables(images, accuracy.to_numpy(),
+    histogram, shares = tabulate.difficulty_tables(images, accuracy.to_numpy(),
                                                    smk.params.shares_all_but, flags=flags)
     for name, frame in {"histogram": histogram, "shares": shares}.items():
         with atomic_path(smk.output[name]) as tmp:

@@ -4,9 +4,9 @@ import json
 
 import pandas as pd
 
-from ddd.atomic import write_text
 from ddd.experiment import page, stimuli
-from ddd.logs import to_file
+from ddd.io.atomic import write_text
+from ddd.io.logs import to_file
 from ddd.plots import base
 from ddd.plots.experiment import example_pairs
 

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from ddd.atomic import atomic_path
 from ddd.experiment import pairs
-from ddd.logs import to_file
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
-from ddd.atomic import atomic_path, write_text
 from ddd.experiment import page, scoring
-from ddd.logs import to_file
+from ddd.io.atomic import atomic_path, write_text
+from ddd.io.logs import to_file
 from ddd.plots import base
 from ddd.plots.experiment import human_scores
 

@@ -3,10 +3,11 @@ on the fixed RSA image subset, checked against its decision table."""
 
 import torch
 
-from ddd import capture, features
-from ddd.logs import to_file
+from ddd import features
+from ddd.io.logs import to_file
 from ddd.study import Recipe
-from ddd.training import configure_determinism, pick_device
+from ddd.train import capture
+from ddd.train.loop import configure_determinism, pick_device
 
 smk = snakemake
 

@@ -1,7 +1,7 @@
 """Any registered figure (ddd/plots/catalog.py): the rule's figure from its inputs and the
 settings in its params."""
 
-from ddd.logs import to_file
+from ddd.io.logs import to_file
 from ddd.plots import base, registry
 
 smk = snakemake

@@ -1,7 +1,7 @@
 """The Gaussian dataset's ideal observer: its decision table on the evaluation images."""
 
-from ddd import ideal_observer
-from ddd.logs import to_file
+from ddd.analysis import ideal_observer
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -1,7 +1,7 @@
 """Write a file dataset's image store: its images shrunk, re-encoded and sharded."""
 
 from ddd.datasets import store
-from ddd.logs import to_file
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -3,9 +3,9 @@ category (trivial / in-between / impossible) under config analysis.difficulty.to
 
 import pandas as pd
 
-from ddd import difficulty
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.analysis import difficulty
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 

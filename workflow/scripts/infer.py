@@ -3,9 +3,10 @@ table, like a trained run's."""
 
 import torch
 
-from ddd import decisions, pretrained
-from ddd.logs import to_file
-from ddd.training import pick_device
+from ddd import decisions
+from ddd.io.logs import to_file
+from ddd.train import pretrained
+from ddd.train.loop import pick_device
 
 smk = snakemake
 

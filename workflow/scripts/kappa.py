@@ -3,9 +3,9 @@ bootstrap intervals, kappa bounds, p-values and the kappa image difficulty alone
 
 import pandas as pd
 
-from ddd import analysis
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.analysis import tabulate
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 
@@ -13,7 +13,7 @@ with to_file(smk.log[0]) as log:
     images = pd.read_parquet(smk.input.images)
     log.info("%d of %d images are in-between", (images["category"] == "in_between").sum(),
              len(images))
-    tables = analysis.kappa_tables(
+    tables = tabulate.kappa_tables(
         pd.read_parquet(smk.input.correct), pd.read_parquet(smk.input.runs), images,
         list(smk.params.histogram_runs), smk.params.base_condition,
         list(smk.params.within_conditions), smk.params.bootstrap)

@@ -1,9 +1,9 @@
 """Per-image label-error flags, from cleanlab on the runs' averaged predicted probabilities
 or from a file of known errors, in the image-flags format Fig 3 and the shares read."""
 
-from ddd import label_errors
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.analysis import label_errors
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 

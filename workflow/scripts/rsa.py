@@ -5,9 +5,9 @@ import resource
 
 import pandas as pd
 
-from ddd import rsa
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.analysis import rsa
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -2,10 +2,11 @@
 
 import pandas as pd
 
-from ddd import correctness, references, scaling
-from ddd.atomic import atomic_path
+from ddd import collect
+from ddd.analysis import references, scaling
 from ddd.datasets.arrays import read_manifest
-from ddd.logs import to_file
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 from ddd.plots import base
 from ddd.plots.references import scaling_figure
 
@@ -19,7 +20,7 @@ with to_file(smk.log[0]) as log:
     refs = {name: references.load(smk.input[name], correct.index.to_numpy(), labels,
                                   smk.wildcards.study + scaling.SUFFIX, sha256)
             for name in smk.params.references}
-    table = scaling.summary(runs, correctness.matrix(correct, runs["run"].tolist()), refs)
+    table = scaling.summary(runs, collect.matrix(correct, runs["run"].tolist()), refs)
     with atomic_path(smk.output.table) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(smk.output.csv) as tmp:

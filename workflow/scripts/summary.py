@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from ddd.atomic import write_text
+from ddd.analysis.summary import study_summary
 from ddd.datasets.arrays import num_classes, read_manifest
-from ddd.logs import to_file
-from ddd.summary import study_summary
+from ddd.io.atomic import write_text
+from ddd.io.logs import to_file
 
 smk = snakemake
 

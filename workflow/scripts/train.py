@@ -5,11 +5,11 @@ from pathlib import Path
 import torch
 
 from ddd import decisions
-from ddd.atomic import atomic_path
-from ddd.logs import to_file
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 from ddd.study import Recipe
-from ddd.training import pick_device
-from ddd.training_jobs import train_run
+from ddd.train.jobs import train_run
+from ddd.train.loop import pick_device
 
 smk = snakemake
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import torch
 
 from ddd import decisions
-from ddd.logs import to_file
+from ddd.io.logs import to_file
 from ddd.study import Recipe
-from ddd.training import pick_device
-from ddd.training_jobs import train_confusion_run
+from ddd.train.jobs import train_confusion_run
+from ddd.train.loop import pick_device
 
 smk = snakemake
 params = smk.params

@@ -1,10 +1,10 @@
 """Every run against every reference decision maker: kappa, relative accuracy, shared
 errors, per-class accuracy, and the part of each histogram bar the reference gets right."""
 
-from ddd import references
-from ddd.atomic import atomic_path
+from ddd.analysis import references
 from ddd.datasets.arrays import read_manifest
-from ddd.logs import to_file
+from ddd.io.atomic import atomic_path
+from ddd.io.logs import to_file
 
 smk = snakemake
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ddd.atomic import atomic_path, write_text
+from ddd.io.atomic import atomic_path, write_text
 
 SPLITS = ("train", "test")
 

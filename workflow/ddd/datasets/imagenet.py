@@ -23,7 +23,7 @@ from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
 from ddd.datasets.arrays import checked, write_dataset
-from ddd.textfile import read_text
+from ddd.io.textfile import read_text
 
 EXTENSIONS = (".jpeg", ".jpg", ".png")
 SOLUTION = "LOC_val_solution.csv"

@@ -27,8 +27,8 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.io import ImageReadMode, decode_jpeg, encode_jpeg
 from torchvision.transforms.v2 import functional as F
 
-from ddd.atomic import atomic_dir
 from ddd.datasets import arrays, imagenet
+from ddd.io.atomic import atomic_dir
 
 INDEX = "index.npz"
 SPLITS = ("train", "test")

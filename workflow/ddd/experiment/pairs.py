@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ddd import difficulty
+from ddd.analysis import difficulty
 
 PAIR_COLUMNS = ["pair", "trivial_id", "trivial_label", "trivial_share_right",
                 "impossible_id", "impossible_label", "impossible_share_right", "same_class"]

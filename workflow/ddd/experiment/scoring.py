@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from ddd import consistency
+from ddd.analysis import consistency
 from ddd.experiment.page import CSV_COLUMNS
-from ddd.textfile import TextFileError, read_text
+from ddd.io.textfile import TextFileError, read_text
 
 MAX_REPORTED = 50  # malformed rows listed in one error message
 
@@ -169,7 +169,7 @@ def subject_scores(responses: pd.DataFrame) -> pd.DataFrame:
 
 
 def subject_kappa(responses: pd.DataFrame) -> pd.DataFrame:
-    """Error consistency of every two subjects over the pairs (ddd.consistency):
+    """Error consistency of every two subjects over the pairs (ddd.analysis.consistency):
     subject_a, subject_b, c_obs, c_exp, kappa (NaN where both are all right or all wrong)."""
     right = correctness(responses)
     result = consistency.kappa_matrix(right.to_numpy())

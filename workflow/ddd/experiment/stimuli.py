@@ -11,8 +11,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from ddd.atomic import atomic_dir
 from ddd.datasets import arrays
+from ddd.io.atomic import atomic_dir
 
 
 class ImageSource(Protocol):

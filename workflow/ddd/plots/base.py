@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ddd.atomic import atomic_path
+from ddd.io.atomic import atomic_path
 
 
 def save(fig: plt.Figure, paths: Iterable[str | os.PathLike], dpi: int) -> None:

@@ -7,8 +7,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ddd import classes as class_names
-from ddd import decisions, dynamics
+from ddd import decisions
+from ddd.analysis import classes as class_names
+from ddd.analysis import dynamics
 from ddd.datasets import gaussian
 from ddd.datasets.arrays import read_manifest
 from ddd.plots import classes, confusion, difficulty, epochs, kappa, references, rsa

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ddd.io.binary import check_binary
+
 UNDEFINED_TOL = 1e-12
 EXACT_FLOAT32 = 2**24  # integers below this, and all partial sums of them, are exact in float32
 
@@ -58,25 +60,6 @@ def kappa_from(c_obs: np.ndarray, c_exp: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (c_obs - c_exp) / np.where(undefined, 1.0, denom)
     return np.where(undefined, np.nan, kappa)
-
-
-def check_binary(values: np.ndarray, what: str = "correctness") -> np.ndarray:
-    """`values` as a bool array; accepts booleans and integers or floats that are all 0 or 1.
-
-    Anything else is a ValueError naming `what` and a few offending values: casting 2 or
-    0.5 to bool would silently call them right.
-    """
-    arr = np.asarray(values)
-    if arr.dtype == bool:
-        return arr
-    if arr.dtype.kind not in "iuf":
-        raise ValueError(f"{what} must be true/false or 0/1, got values of type {arr.dtype}")
-    binary = (arr == 0) | (arr == 1)
-    if not binary.all():
-        bad = np.unique(arr[~binary])
-        raise ValueError(f"{what} must be true/false or 0/1; found {bad.size} other values "
-                         f"(e.g. {bad[:5].tolist()})")
-    return arr.astype(bool)
 
 
 def unbiased_chance(c_obs: np.ndarray, c_exp: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ddd import decisions, difficulty
+from ddd import decisions
+from ddd.analysis import difficulty
 
 ATLAS_COLUMNS = ["image_id", "label", "runs", "n_correct", "share_right", "category",
                  "first_learned_median", "forgetting_events", "forgetting_runs"]

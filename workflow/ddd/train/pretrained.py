@@ -29,9 +29,10 @@ from torch import nn
 
 import ddd
 from ddd import decisions
-from ddd.batches import loader
-from ddd.datasets import imagenet, splits
-from ddd.training import autocast
+from ddd.datasets import imagenet
+from ddd.train import splits
+from ddd.train.batches import loader
+from ddd.train.loop import autocast
 
 log = logging.getLogger(__name__)
 SOURCES = ("torchvision", "timm")

@@ -25,22 +25,23 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ddd import decisions, given
+from ddd import decisions
 from ddd.datasets.arrays import sha256
-from ddd.textfile import read_text
+from ddd.given import readers
+from ddd.io.textfile import read_text
 
 INT16_MAX = np.iinfo(np.int16).max
 
 
-def read_source(spec: Mapping[str, Any], paths: Mapping[str, str]) -> given.Decisions:
+def read_source(spec: Mapping[str, Any], paths: Mapping[str, str]) -> readers.Decisions:
     """Every run's (last-epoch) decisions of a given study's source (GivenSource.spec());
     `paths`: run name -> file, for one file per run."""
     if spec["kind"] == "matrix":
         names = spec["run_names"]
-        return given.read_matrix(spec["path"], list(names) if names else None)
+        return readers.read_matrix(spec["path"], list(names) if names else None)
     if spec["kind"] == "mvh":
-        return given.read_mvh(spec["path"], spec["level"])[spec["level"]]
-    return given.read_runs(dict(paths))
+        return readers.read_mvh(spec["path"], spec["level"])[spec["level"]]
+    return readers.read_runs(dict(paths))
 
 
 def class_names(value: str | Sequence[str] | None) -> list[str] | None:
@@ -51,7 +52,7 @@ def class_names(value: str | Sequence[str] | None) -> list[str] | None:
     return [line.strip() for line in lines if line.strip()]
 
 
-def identity(found: given.Decisions, spec: Mapping[str, Any], runs: Mapping[str, str],
+def identity(found: readers.Decisions, spec: Mapping[str, Any], runs: Mapping[str, str],
              names: list[str] | None) -> dict[str, Any]:
     """The identity file of a given study: `runs` maps run id -> name in the source, `names`
     are the configured class names (module docstring for the rest)."""
@@ -66,18 +67,18 @@ def identity(found: given.Decisions, spec: Mapping[str, Any], runs: Mapping[str,
     classes = spec["classes"]
     if found.labels is not None and _numeric(found.labels):
         if found.labels.min() < 0:
-            raise given.GivenError(f"{found.source}: labels must be class indices 0, 1, ...; "
+            raise readers.GivenError(f"{found.source}: labels must be class indices 0, 1, ...; "
                                    f"found {found.labels.min()}")
         top = int(max(found.labels.max(), found.predictions.max())) + 1
         if names is not None and len(names) < top:
-            raise given.GivenError(f"{found.source}: class indices reach {top - 1} but "
+            raise readers.GivenError(f"{found.source}: class indices reach {top - 1} but "
                                    f"{len(names)} class names are configured")
         classes = len(names) if names is not None else max(classes or 0, top)
     elif found.labels is not None:
         labels = sorted({str(label) for label in found.labels})
         missing = sorted(set(labels) - set(names or labels))
         if missing:
-            raise given.GivenError(f"{found.source}: labels {missing[:5]} are not among the "
+            raise readers.GivenError(f"{found.source}: labels {missing[:5]} are not among the "
                                    f"configured class names")
         names = names or labels
         manifest["label_names"] = True
@@ -85,7 +86,7 @@ def identity(found: given.Decisions, spec: Mapping[str, Any], runs: Mapping[str,
     elif names is not None:
         classes = len(names)
     if classes is not None and classes > INT16_MAX:
-        raise given.GivenError(f"{found.source}: {classes} classes; at most {INT16_MAX}")
+        raise readers.GivenError(f"{found.source}: {classes} classes; at most {INT16_MAX}")
     if names is not None:
         manifest["class_names"] = names
     manifest["splits"] = {"test": {"images": [len(ids)], "classes": classes}}
@@ -96,7 +97,7 @@ def run_decisions(spec: Mapping[str, Any], name: str, path: str) -> pd.DataFrame
     """One given run's decisions, every epoch given: image_id, epoch, correct and, where
     given, label and prediction (as read, before mapping)."""
     if spec["kind"] == "runs":
-        return given.read_run(path)
+        return readers.read_run(path)
     found = read_source(spec, {})
     row = found.runs.index(name)
     table = pd.DataFrame({"image_id": found.image_ids, "epoch": 0,
@@ -119,7 +120,7 @@ def decision_table(table: pd.DataFrame, manifest: Mapping[str, Any],
     images = manifest["splits"]["test"]["images"][0]
     per_epoch = table.groupby("epoch").size()
     if (ids < 0).any() or (per_epoch != images).any() or not _integer_ids(ids):
-        raise given.GivenError(f"{where}: its images are not the study's {images} images; "
+        raise readers.GivenError(f"{where}: its images are not the study's {images} images; "
                                f"was the file changed after the study's identity file "
                                f"was written?")
     correct = table["correct"].to_numpy(dtype=bool)
@@ -135,7 +136,7 @@ def decision_table(table: pd.DataFrame, manifest: Mapping[str, Any],
                           "label": labels, "prediction": predictions})
     frame = frame.sort_values(["epoch", "image_id"], ignore_index=True)
     if frame["epoch"].min() < 0 or frame["epoch"].max() > INT16_MAX:
-        raise given.GivenError(f"{where}: epochs must lie in 0..{INT16_MAX}")
+        raise readers.GivenError(f"{where}: epochs must lie in 0..{INT16_MAX}")
     frame["correct"] = frame["label"] == frame["prediction"]
     return pa.Table.from_pandas(frame, preserve_index=False).cast(decisions.SCHEMA)
 

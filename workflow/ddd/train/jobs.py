@@ -15,11 +15,13 @@ import pyarrow as pa
 import torch
 from torch import nn
 
-from ddd import confusion, decisions
-from ddd.batches import Batches
-from ddd.datasets import arrays, splits, store
+from ddd import decisions
+from ddd.confusion import design
+from ddd.datasets import arrays, store
 from ddd.study import Recipe, config_hash
-from ddd.training import run_metadata, train, train_indices
+from ddd.train import splits
+from ddd.train.batches import Batches
+from ddd.train.loop import run_metadata, train, train_indices
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +70,19 @@ def train_confusion_run(recipe: Recipe, data: str | os.PathLike,
     relabelling) on the `classes` of an in-memory dataset: its decision table (original
     image ids and class labels) and metadata."""
     classes = list(classes)
-    pair_classes = confusion.parse_pair(pair)
+    pair_classes = design.parse_pair(pair)
     manifest = arrays.read_manifest(manifest_path)
     train_split = arrays.load(data, "train", verify=True, manifest_path=manifest_path)
     test_split = arrays.load(data, "test")
-    keep = confusion.subset_indices(train_split.labels, classes, train_per_class)
+    keep = design.subset_indices(train_split.labels, classes, train_per_class)
     labels = train_split.labels[keep]
     if pair_classes is not None:
-        labels = confusion.relabel(labels, *pair_classes, seed=repeat, both_ways=both_ways)
+        labels = design.relabel(labels, *pair_classes, seed=repeat, both_ways=both_ways)
     relabelled = int((labels != train_split.labels[keep]).sum())
-    test_ids = confusion.subset_indices(test_split.labels, classes)
+    test_ids = design.subset_indices(test_split.labels, classes)
 
     def to_device(images: np.ndarray, labels: np.ndarray) -> Batches:
-        positions = confusion.to_positions(labels, classes)
+        positions = design.to_positions(labels, classes)
         return Batches(torch.from_numpy(images).to(device), torch.from_numpy(positions).to(device))
 
     key = config_hash(recipe.as_dict(), manifest["sha256"], classes, train_per_class, pair,

@@ -4,8 +4,8 @@ independence, bootstrap intervals, and the reference distributions for image dif
 Conventions: a correctness matrix is runs x images (rows are runs); pairwise results over
 runs come as the upper triangle, in np.triu_indices(runs, k=1) order; pmfs over the number
 of correct runs are indexed by k = 0..n_runs. Kappa is undefined (NaN) where c_exp == 1,
-as in ddd.consistency. Correctness input must be binary (ddd.consistency.check_binary);
-`unbiased` selects the unbiased kappa defined there.
+as in ddd.analysis.consistency. Correctness input must be binary
+(ddd.io.binary.check_binary); `unbiased` selects the unbiased kappa defined there.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 from scipy.stats import binom, hypergeom, poisson_binom
 
-from ddd.consistency import binary_kappa_matrix, check_binary, kappa_from
+from ddd.analysis.consistency import binary_kappa_matrix, kappa_from
+from ddd.io.binary import check_binary
 
 
 def _accuracies(p: np.ndarray, name: str) -> np.ndarray:

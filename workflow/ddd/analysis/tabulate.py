@@ -7,8 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ddd import correctness, difficulty, statistics
-from ddd.consistency import check_binary, kappa_matrix, unbiased_kappa
+from ddd import collect
+from ddd.analysis import difficulty, statistics
+from ddd.analysis.consistency import kappa_matrix, unbiased_kappa
+from ddd.io.binary import check_binary
 
 
 def histogram_runs(runs: pd.DataFrame, selection: str) -> list[str]:
@@ -30,7 +32,7 @@ def kappa_pairs(correct: np.ndarray, run_ids: list[str], subset: str, resamples:
     Per pair: accuracies, c_obs, c_exp, kappa; the kappa range the two accuracies allow
     (kappa_min, kappa_max); the p-value against independent observers with these
     accuracies; and, with `resamples`, a bootstrap interval over images (ci_low, ci_high).
-    `unbiased` reports the unbiased kappa (ddd.consistency) in kappa, c_exp, the bounds and
+    `unbiased` reports the unbiased kappa (ddd.analysis.consistency) in kappa, c_exp, the bounds and
     the interval; the p-value, a test on the counts, is the same either way.
     """
     correct = check_binary(correct, "correctness matrix")
@@ -86,8 +88,8 @@ def kappa_tables(correct: pd.DataFrame, runs: pd.DataFrame, images: pd.DataFrame
         raise ValueError(f"{len(histogram_runs)} histogram runs, but the image table counts "
                          f"{difficulty.table_runs(images)}")
     run_ids = runs["run"].tolist()
-    matrix = correctness.matrix(correct, run_ids)
-    chosen = correctness.matrix(correct, list(histogram_runs))
+    matrix = collect.matrix(correct, run_ids)
+    chosen = collect.matrix(correct, list(histogram_runs))
     between = difficulty.categories(images) == difficulty.CATEGORIES.index("in_between")
     subsets = {"all": slice(None)} | ({"in_between": between} if between.any() else {})
     pairs = pd.concat([kappa_pairs(matrix[:, keep], run_ids, subset, int(bootstrap["resamples"]),

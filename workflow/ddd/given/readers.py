@@ -1,7 +1,7 @@
 """Decisions from anywhere: runs whose decisions were made elsewhere, read into one form.
 
 Every reader returns `Decisions` (image ids, run names, a runs x images bool correctness
-matrix, optional labels and predictions), which the analyses take (ddd.analysis). Accepted:
+matrix, optional labels and predictions), which the analyses take (ddd.analysis.tabulate). Accepted:
 
 - One run per file (read_run, read_runs): Parquet or CSV with `image_id` and either
   `label` and `prediction` or `correct` (true/false or 0/1), optionally `epoch`. Plain
@@ -38,9 +38,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ddd.consistency import check_binary
 from ddd.decisions import METADATA_KEY
-from ddd.textfile import TextFileError, not_utf8, read_text
+from ddd.io.binary import check_binary
+from ddd.io.textfile import TextFileError, not_utf8, read_text
 
 MVH_COLUMNS = ("subj", "session", "trial", "rt", "object_response", "category", "condition",
                "imagename")

@@ -3,7 +3,7 @@
 For a pair of classes (A, B) a random half of A's training images is relabelled B (with
 `both_ways`, also half of B's as A), and R repeats are trained on these labels and R
 controls on clean labels, on a subset of the dataset's classes. Each other class T is then
-compared between confused and control runs (ddd.confusion_stats).
+compared between confused and control runs (ddd.confusion.stats).
 
 Repeat r (1-based) trains with init_seed and data_seed shifted by r, the same for the
 control and for every pair, so a confused run differs from its control only in the labels;

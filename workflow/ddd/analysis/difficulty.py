@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from ddd.consistency import check_binary
+from ddd.io.binary import check_binary
 
 CATEGORIES = ("impossible", "in_between", "trivial")
 IMAGE_COLUMNS = ["image_id", "label", "runs", "n_correct", "share_right", "tolerance",

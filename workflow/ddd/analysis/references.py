@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddd import analysis, correctness, decisions
-from ddd.consistency import check_binary
+from ddd import collect, decisions
+from ddd.analysis import tabulate
+from ddd.io.binary import check_binary
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def vs_reference(correct: np.ndarray, run_ids: list[str], reference: np.ndarray,
                          f"{correct.shape[1]}; evaluate both on the same images")
     rows = []
     for run, run_correct in zip(run_ids, correct, strict=True):
-        pair = analysis.kappa_pairs(np.stack([run_correct, reference]), [run, name], "all",
+        pair = tabulate.kappa_pairs(np.stack([run_correct, reference]), [run, name], "all",
                                     resamples, seed, level).iloc[0]
         errors = ~run_correct
         rows.append({
@@ -41,7 +42,7 @@ def vs_reference(correct: np.ndarray, run_ids: list[str], reference: np.ndarray,
             "accuracy": pair["accuracy_a"], "reference_accuracy": pair["accuracy_b"],
             "relative_accuracy": pair["accuracy_a"] / pair["accuracy_b"]
             if pair["accuracy_b"] > 0 else np.nan,
-            **{key: pair[key] for key in ["c_obs", "c_exp", *analysis.PAIR_STATISTICS]},
+            **{key: pair[key] for key in ["c_obs", "c_exp", *tabulate.PAIR_STATISTICS]},
             "errors_shared": float((errors & ~reference).sum() / errors.sum())
             if errors.any() else np.nan,
         })
@@ -98,7 +99,7 @@ def load(path: str, image_ids: np.ndarray, labels: np.ndarray, study: str | None
 
 COLUMNS = {
     "runs": ["run", "reference", "images", "accuracy", "reference_accuracy",
-             "relative_accuracy", "c_obs", "c_exp", *analysis.PAIR_STATISTICS,
+             "relative_accuracy", "c_obs", "c_exp", *tabulate.PAIR_STATISTICS,
              "errors_shared"],
     "classes": ["class", "decider", "accuracy", "is_reference", "reference"],
     "bins": ["n_correct", "images", "reference_right", "reference"],
@@ -115,7 +116,7 @@ def study_tables(runs_path: str, correct_path: str, images_path: str,
     runs = pd.read_parquet(runs_path)["run"].tolist()
     correct = pd.read_parquet(correct_path)
     images = pd.read_parquet(images_path).set_index("image_id").loc[correct.index]
-    matrix = correctness.matrix(correct, runs)
+    matrix = collect.matrix(correct, runs)
     labels = correct["label"].to_numpy()
     tables = {name: [pd.DataFrame(columns=columns)] for name, columns in COLUMNS.items()}
     for name, path in reference_paths.items():

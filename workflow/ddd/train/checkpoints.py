@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from ddd.atomic import atomic_path
+from ddd.io.atomic import atomic_path
 
 MAGIC = b"DDDCKPT1"
 HEADER = len(MAGIC) + 8 + 32  # magic, payload length (little endian), SHA-256

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddd import consistency
+from ddd.analysis import consistency
 from ddd.study import Run, Study
 
 SUFFIX = "_scaling"

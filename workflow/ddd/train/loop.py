@@ -6,7 +6,7 @@ resumed from its checkpoint ends with the same decisions as an uninterrupted one
 (deterministic mode). The last `head_epochs` epochs retrain only the classifier head on the
 frozen features (decoupled classifier retraining, Kang et al. 2020): every other module
 in evaluation mode, every other parameter fixed. On CUDA, `amp` runs forward passes in
-bfloat16 and `compile` uses torch.compile; data sources are in ddd.batches.
+bfloat16 and `compile` uses torch.compile; data sources are in ddd.train.batches.
 """
 
 from __future__ import annotations
@@ -26,16 +26,23 @@ from torch import nn
 from tqdm import tqdm
 
 import ddd
-from ddd import checkpoints
-from ddd.batches import Batches, Data, FileBatches, channel_stats, eval_batches, train_batches
-from ddd.models import build_model
 from ddd.study import Recipe
+from ddd.train import checkpoints
+from ddd.train.batches import (
+    Batches,
+    Data,
+    FileBatches,
+    channel_stats,
+    eval_batches,
+    train_batches,
+)
+from ddd.train.models import build_model
 
 __all__ = ["Batches", "FileBatches", "TrainResult", "pick_device", "predict", "train"]
 
 log = logging.getLogger("ddd.train")
 SPLIT_SEED = 20220101  # fixes the two class-stratified halves shared by every run
-HEAD_NAMES = ("head", "fc", "classifier")  # the classifier module of ddd.models' models
+HEAD_NAMES = ("head", "fc", "classifier")  # the classifier module of ddd.train.models' models
 
 
 @dataclass

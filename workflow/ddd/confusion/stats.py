@@ -1,4 +1,4 @@
-"""Statistics of class-confusion experiments (ddd.confusion): how confusing A with B
+"""Statistics of class-confusion experiments (ddd.confusion.design): how confusing A with B
 changes what a network does on every other class T.
 
 Per run and class the score is the test accuracy of the class and the information the
@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ddd import decisions
-from ddd.confusion import CONTROL
+from ddd.confusion.design import CONTROL
 
 CORRECTIONS = ("benjamini_hochberg", "holm")
 

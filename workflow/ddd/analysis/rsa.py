@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ddd import features
-from ddd.analysis import reference_pairs
+from ddd.analysis.tabulate import reference_pairs
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ddd.batches import Batches, Data, FileBatches
 from ddd.datasets import arrays, imagenet, store
 from ddd.datasets.arrays import num_classes as num_classes  # torch-free, re-exported
 from ddd.datasets.arrays import read_manifest as read_manifest
+from ddd.train.batches import Batches, Data, FileBatches
 
 
 def image_size(manifest: dict[str, Any]) -> int:

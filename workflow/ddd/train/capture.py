@@ -18,12 +18,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from ddd import decisions, features, rsa
-from ddd.batches import Data, channel_stats, eval_batches
-from ddd.datasets import arrays, splits
-from ddd.models import build_model
+from ddd import decisions, features
+from ddd.analysis import rsa
+from ddd.datasets import arrays
 from ddd.study import Recipe
-from ddd.training import autocast, train_indices
+from ddd.train import splits
+from ddd.train.batches import Data, channel_stats, eval_batches
+from ddd.train.loop import autocast, train_indices
+from ddd.train.models import build_model
 
 log = logging.getLogger(__name__)
 OUTPUT = "output"  # layer name for the model's output: the classifier's logits (Fig 17)
