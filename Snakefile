@@ -14,7 +14,8 @@ min_version("9.0")
 PACKAGE_DIR = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_DIR)
 import ddd
-from ddd import plan
+from ddd import plan, targets
+from ddd.io import yamlfile
 
 ddd.jobs_import_from(PACKAGE_DIR)
 
@@ -22,7 +23,7 @@ ddd.jobs_import_from(PACKAGE_DIR)
 if not workflow.overwrite_configfiles:
     # A YAML error in config.yaml names the line here; Snakemake's message does not.
     if Path("config.yaml").is_file():
-        plan.read_file("config.yaml")
+        yamlfile.read_config("config.yaml")
 
     configfile: "config.yaml"
 
@@ -47,9 +48,7 @@ include: "workflow/rules/given.smk"
 rule all:
     default_target: True
     input:
-        all_targets(),
-        experiment_targets(),
-        design.targets(CONFUSION),
+        targets.default_targets(PLAN, config),
 
 
 onsuccess:

@@ -9,6 +9,8 @@ import pytest
 
 from ddd import decisions
 
+pytest_plugins = ["tests.toy_runs"]  # the dataset and trained fixtures
+
 
 def write_run(path: Path, predictions: np.ndarray, labels: np.ndarray, run: str,
               condition: str, instance: int = 1, image_ids: np.ndarray | None = None) -> Path:

@@ -10,6 +10,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torchvision.io import write_jpeg, write_png
 
@@ -171,29 +172,29 @@ def write_imagenet(root: Path) -> Path:
     return root
 
 
-def centroid_logits(rng: np.random.Generator, separation: float, classes: int = 10,
-                    dim: int = 12, train: int = 60, test: int = 200, runs: int = 4
-                    ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Clean labels of `classes` Gaussian classes in `dim` dimensions (means drawn with
-    scale `separation`) and the logits of `runs` nearest-centroid classifiers, each fitted
-    on its own bootstrap of a clean training set (out of sample, as in the study)."""
-    means = rng.normal(scale=separation, size=(classes, dim))
-    y_train = np.repeat(np.arange(classes), train)
-    x_train = means[y_train] + rng.normal(size=(len(y_train), dim))
-    y_test = np.repeat(np.arange(classes), test)
-    x_test = means[y_test] + rng.normal(size=(len(y_test), dim))
-    logits = []
-    for _ in range(runs):
-        pick = rng.integers(0, len(y_train), len(y_train))
-        centroids = np.stack([x_train[pick][y_train[pick] == c].mean(0) for c in range(classes)])
-        logits.append(-0.5 * ((x_test[:, None, :] - centroids[None]) ** 2).sum(-1))
-    return y_test, logits
-
-
-def plant_flips(rng: np.random.Generator, labels: np.ndarray, share: float, classes: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Labels with about `share` of them changed to another class, and which ones."""
-    flipped = rng.random(len(labels)) < share
-    noisy = labels.copy()
-    noisy[flipped] = (labels[flipped] + rng.integers(1, classes, flipped.sum())) % classes
-    return noisy, flipped
+def mvh_folder(tmp_path: Path) -> Path:
+    """Three observers in model-vs-human's raw-data layout: two conditions, image names
+    with per-observer prefixes, one file writing Session with a capital S."""
+    folder = tmp_path / "colour"
+    folder.mkdir()
+    images = {"cr": [("oven", "n04111531_14126"), ("bear", "n02134084_5274")],
+              "bw": [("chair", "n04099969_14986"), ("cat", "n02123394_133")]}
+    answers = {"subject-01": ["oven", "cat", "chair", "na"],
+               "subject-02": ["oven", "bear", "dog", "cat"],
+               "resnet50": ["knife", "bear", "chair", "cat"]}
+    for s, (subj, said) in enumerate(answers.items()):
+        rows, trial = [], 0
+        for condition in ("bw", "cr") if s == 1 else ("cr", "bw"):  # own trial order
+            for category, name in images[condition]:
+                answer = said[trial if s != 1 else (trial + 2) % 4]
+                trial += 1
+                rows.append({"subj": subj, "Session": 1, "trial": trial, "rt": 0.7,
+                             "object_response": answer, "category": category,
+                             "condition": condition,
+                             "imagename": f"{trial:04d}_cl_s0{s}_{condition}_{category}_40_"
+                                          f"{name}.png"})
+        frame = pd.DataFrame(rows)
+        if s != 0:
+            frame = frame.rename(columns={"Session": "session"})
+        frame.to_csv(folder / f"colour_{subj}_session_1.csv", index=False)
+    return folder

@@ -3,6 +3,8 @@ import pandas as pd
 import pytest
 
 from ddd.analysis import difficulty, tabulate
+from ddd.errors import ConfigError
+from ddd.study import Run, Study
 
 RUNS = pd.DataFrame({
     "run": ["base-1", "lr-1", "lr-2", "disjoint-1", "disjoint-2"],
@@ -15,12 +17,16 @@ def pairs_for(correct):
     return tabulate.kappa_pairs(correct, RUNS["run"].tolist(), "all")
 
 
+STUDY = Study("s", {"kind": "gaussian"}, "base",
+              tuple(Run("s", c, i, None) for c, i in zip(RUNS["condition"], RUNS["instance"],
+                                                         strict=True)))
+
+
 def test_histogram_runs_takes_the_last_instance_per_condition():
-    assert tabulate.histogram_runs(RUNS, "one_per_condition") == ["base-1", "lr-2",
-                                                                   "disjoint-2"]
-    assert tabulate.histogram_runs(RUNS, "all") == RUNS["run"].tolist()
-    with pytest.raises(ValueError, match="valid: all, one_per_condition"):
-        tabulate.histogram_runs(RUNS, "some")
+    assert STUDY.histogram_runs("one_per_condition") == ["base-1", "lr-2", "disjoint-2"]
+    assert STUDY.histogram_runs("all") == RUNS["run"].tolist()
+    with pytest.raises(ConfigError, match="valid: all, one_per_condition"):
+        STUDY.histogram_runs("some")
 
 
 def test_kappa_vs_reference_uses_base_or_within(rng):
@@ -61,7 +67,7 @@ def test_kappa_tables_take_the_in_between_images_from_the_image_table(rng):
     wide = pd.DataFrame({"label": np.zeros(60, int), **dict(zip(RUNS["run"], correct,
                                                                 strict=True))},
                         index=pd.Index(np.arange(60) * 2, name="image_id"))
-    chosen = tabulate.histogram_runs(RUNS, "all")
+    chosen = STUDY.histogram_runs("all")
     boot = {"resamples": 20, "seed": 0, "level": 0.9}
     for tolerance in (0, 1):
         images = difficulty.image_table(wide, chosen, tolerance)

@@ -28,12 +28,12 @@ from ddd.analysis import label_errors, rsa
 from ddd.datasets import cifar, imagenet
 from ddd.experiment import scoring
 from ddd.experiment.page import CSV_COLUMNS
-from ddd.io import workdir
+from ddd.io import workdir, yamlfile
 from ddd.study import Recipe
 from ddd.train import capture, pretrained
 from ddd.train.jobs import train_run
-from tests.test_training_jobs import CPU, FIELDS, RECIPE, dataset, trained  # noqa: F401
-from tests.test_workflow import ROOT, TINY, snakemake
+from tests.toy_runs import CPU, FIELDS, RECIPE
+from tests.workflow_runs import ROOT, TINY, snakemake
 
 REBUILD = r"snakemake --cores 1 --force "
 IMAGES = 12  # evaluation images of the small tables below
@@ -98,13 +98,13 @@ def lr_milestones_beyond_epochs(folder):
 @case(r"bad.yaml, line 3, column 1", r"spaces, never tabs")
 def config_yaml_tab(folder):
     (folder / "bad.yaml").write_text("studies:\n  a:\n\tdataset: {kind: gaussian}\n")
-    plan.read_file(folder / "bad.yaml")
+    yamlfile.read_config(folder / "bad.yaml")
 
 
 @case(r"bad.yaml, line 2, column 11", r"the line reads")
 def config_yaml_syntax(folder):
     (folder / "bad.yaml").write_text("studies:\n  a: {b: 1]\n")
-    plan.read_file(folder / "bad.yaml")
+    yamlfile.read_config(folder / "bad.yaml")
 
 
 @case(r"study 'tiny' gives both image_flags and label_errors", r"remove one of them")

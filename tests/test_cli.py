@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from ddd import cli, collect
 from ddd.analysis import difficulty, tabulate
 from tests.conftest import write_run
-from tests.test_given import _mvh_folder
+from tests.fakes import mvh_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,7 +81,7 @@ def test_difficulty_equals_difficulty_tables(tmp_path, rng, capsys):
                                   histogram, check_dtype=False, rtol=1e-12)
     pd.testing.assert_frame_equal(pd.DataFrame(out["shares"]).drop(columns="subset"), shares,
                                   check_dtype=False, rtol=1e-12)
-    text = _run(capsys, "difficulty", *plain, "--tolerance", 0)
+    text = _run(capsys, "difficulty", *plain, "--shares-all-but", 0)
     assert text.startswith("histogram\n") and "\nshares\n" in text and "in_between" in text
     csv = _run(capsys, "difficulty", *plain, "--format", "csv")
     assert csv.startswith("# histogram\nsubset,n_correct,images,observed,binomial")
@@ -94,7 +95,7 @@ def test_matrix_and_model_vs_human_folder(tmp_path, capsys):
                                     "--bootstrap", 0)))
     expected = tabulate.kappa_pairs(correct, ["a", "b", "c"], "all")
     np.testing.assert_allclose(out["kappa"], expected["kappa"])
-    folder = _mvh_folder(tmp_path)
+    folder = mvh_folder(tmp_path)
     out = pd.read_csv(StringIO(_run(capsys, "kappa", folder, "--format", "csv",
                                     "--bootstrap", 0)))
     assert out["subset"].tolist() == ["cr"] * 3 + ["bw"] * 3  # one analysis per condition
@@ -137,3 +138,43 @@ def test_check_lists_a_valid_configs_runs_and_names_a_yaml_errors_line(tmp_path,
     bad.write_text("studies:\n  a:\n\tdataset: {kind: gaussian}\n")
     assert cli.main(["check", str(bad)]) == 1
     assert "bad.yaml, line 3, column 1" in capsys.readouterr().err
+
+
+def _edited_default(edit) -> dict:
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    edit(config["studies"]["gaussian"])
+    return config
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s["conditions"].update(seeds={"instances": 3,
+                                             "changes": {"init_seed": [1, 2]}}),
+     r"studies.gaussian, condition 'seeds': change 'init_seed' lists 2 values"),
+    (lambda s: s["recipe"].update(epochs=0), r"recipe.epochs: 0 is less than the minimum"),
+    (lambda s: (s.clear(), s.update(given={"runs": ["missing.csv"]}, base_condition="m")),
+     r"studies.gaussian.given: .*missing.csv does not exist"),
+    (lambda s: s.update(conditions={"base": {"instances": 2}}),
+     r"gives the difficulty histogram 1 runs"),
+], ids=["instances", "value", "given-file", "histogram"])
+def test_check_prints_every_config_error_without_a_traceback(tmp_path, capsys, edit, message):
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(_edited_default(edit)))
+    assert cli.main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ddd check: error: ") and re.search(message, err), err
+    assert "Traceback" not in err
+
+
+def test_difficulty_options_mean_the_config_keys(tmp_path, rng, capsys):
+    _, plain = _runs(tmp_path, rng, n_runs=5)
+    matrix = np.stack([pd.read_csv(p).eval("label == prediction").to_numpy() for p in plain])
+    runs = [f"r{i}" for i in range(len(matrix))]
+    wide = pd.DataFrame(matrix.T, columns=runs).assign(label=0)
+    images = difficulty.image_table(wide, runs, tolerance=1)  # analysis.difficulty.tolerance
+    _, shares = tabulate.difficulty_tables(images, matrix.mean(axis=1), 2)  # shares_all_but
+    out = json.loads(_run(capsys, "difficulty", *plain, "--tolerance", 1,
+                          "--shares-all-but", 2, "--format", "json"))
+    pd.testing.assert_frame_equal(pd.DataFrame(out["shares"]).drop(columns="subset"), shares,
+                                  check_dtype=False, rtol=1e-12)
+    default = json.loads(_run(capsys, "difficulty", *plain, "--format", "json"))
+    assert default["shares"] != out["shares"]  # the defaults are the schema's (0 and 1)

@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 
 from tests.rules import workflow_rules
 from tests.source import module_level_imports
-from tests.test_workflow import KNOWN_LABEL_ERRORS
+from tests.workflow_runs import KNOWN_LABEL_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "workflow"

@@ -8,6 +8,7 @@ from ddd import flags
 from ddd.analysis import label_errors
 from ddd.given import readers
 from tests.conftest import write_run
+from tests.fakes import mvh_folder
 
 LABELS = np.array([0, 1, 2, 1, 0, 2])
 PREDICTIONS = np.array([[0, 1, 2, 0, 0, 1], [0, 2, 2, 1, 1, 2], [1, 1, 2, 1, 0, 2]])
@@ -140,36 +141,8 @@ def test_matrix_tables_with_runs_as_columns_or_rows(tmp_path):
         readers.read_matrix(tmp_path / "odd.csv")
 
 
-def _mvh_folder(tmp_path):
-    """Three observers in model-vs-human's raw-data layout: two conditions, image names
-    with per-observer prefixes, one file writing Session with a capital S."""
-    folder = tmp_path / "colour"
-    folder.mkdir()
-    images = {"cr": [("oven", "n04111531_14126"), ("bear", "n02134084_5274")],
-              "bw": [("chair", "n04099969_14986"), ("cat", "n02123394_133")]}
-    answers = {"subject-01": ["oven", "cat", "chair", "na"],
-               "subject-02": ["oven", "bear", "dog", "cat"],
-               "resnet50": ["knife", "bear", "chair", "cat"]}
-    for s, (subj, said) in enumerate(answers.items()):
-        rows, trial = [], 0
-        for condition in ("bw", "cr") if s == 1 else ("cr", "bw"):  # own trial order
-            for category, name in images[condition]:
-                answer = said[trial if s != 1 else (trial + 2) % 4]
-                trial += 1
-                rows.append({"subj": subj, "Session": 1, "trial": trial, "rt": 0.7,
-                             "object_response": answer, "category": category,
-                             "condition": condition,
-                             "imagename": f"{trial:04d}_cl_s0{s}_{condition}_{category}_40_"
-                                          f"{name}.png"})
-        frame = pd.DataFrame(rows)
-        if s != 0:
-            frame = frame.rename(columns={"Session": "session"})
-        frame.to_csv(folder / f"colour_{subj}_session_1.csv", index=False)
-    return folder
-
-
 def test_model_vs_human_folder_is_read(tmp_path):
-    folder = _mvh_folder(tmp_path)
+    folder = mvh_folder(tmp_path)
     levels = readers.read_mvh(folder)
     assert list(levels) == ["cr", "bw"]
     cr = levels["cr"]
@@ -188,7 +161,7 @@ def test_model_vs_human_folder_is_read(tmp_path):
 
 
 def test_model_vs_human_errors_name_the_file(tmp_path):
-    folder = _mvh_folder(tmp_path)
+    folder = mvh_folder(tmp_path)
     path = folder / "colour_resnet50_session_1.csv"
     frame = pd.read_csv(path)
     frame.loc[0, "imagename"] = "0001_x_n09999999_1.png"

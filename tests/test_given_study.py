@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from ddd import decisions, plan
-from tests.test_workflow import ROOT, snakemake
+from ddd.errors import ConfigError
+from tests.workflow_runs import ROOT, snakemake
 
 CATEGORIES = ["airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat", "chair",
               "clock", "dog", "elephant", "keyboard", "knife", "oven", "truck"]
@@ -124,8 +125,8 @@ def test_given_runs_resolve_to_conditions_and_instances(tmp_path, rng):
     config["studies"] = {"tables": config["studies"]["tables"]}
     study = plan.load(config).studies["tables"]
     assert study.run_ids == ["base_model-1", "net-1", "net-2", "other-1"]
-    assert study.trained == study.inferred == []
-    assert study.given_runs == study.run_ids
+    assert study.trained_ids == study.pretrained_ids == []
+    assert study.given_ids == study.run_ids
     assert study.given.labels and study.given.epochs
     assert study.run("net-2").given.name == "net_b"
 
@@ -135,7 +136,7 @@ def test_too_few_histogram_runs_are_refused(tmp_path, rng):
     config = {"studies": {"s": {"given": {"runs": [str(tmp_path / files["net_a"]),
                                                    str(tmp_path / files["net_b"])]},
                                 "base_condition": "net_a"}}}
-    with pytest.raises(plan.ConfigError, match="gives the difficulty histogram 2 runs"):
+    with pytest.raises(ConfigError, match="gives the difficulty histogram 2 runs"):
         plan.load(config)
 
 
@@ -145,7 +146,7 @@ def test_given_run_colliding_with_a_trained_run_is_refused(tmp_path, rng):
         "trained": {"dataset": GAUSSIAN, "recipe": RECIPE, "conditions": {"base": {}}},
         "tables": {"given": {"runs": {"base": str(tmp_path / files["net_a"])}}},
     }}
-    with pytest.raises(plan.ConfigError, match=r"\['base-1'\] name a trained run in one "
+    with pytest.raises(ConfigError, match=r"\['base-1'\] name a trained run in one "
                                                r"study and a given run"):
         plan.load(config)
 
@@ -157,7 +158,7 @@ def test_given_run_colliding_with_a_trained_run_is_refused(tmp_path, rng):
 ])
 def test_given_study_config_errors(section, message):
     spec = {"given": {"runs": ["a.csv"]}, **section}
-    with pytest.raises(plan.ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         plan.load({"studies": {"s": spec}})
 
 
@@ -232,7 +233,7 @@ def test_mvh_folder_with_several_levels_needs_a_condition(tmp_path, rng):
     write_mvh(tmp_path / "mvh", rng, per_level=4)
     config = {"studies": {"s": {"given": {"mvh": str(tmp_path / "mvh")},
                                 "base_condition": "resnet50"}}}
-    with pytest.raises(plan.ConfigError, match=r"levels \['0', '40'\]; choose one"):
+    with pytest.raises(ConfigError, match=r"levels \['0', '40'\]; choose one"):
         plan.load(config)
 
 

@@ -16,6 +16,7 @@ from torchvision.io import write_png
 
 from ddd import decisions, plan
 from ddd.datasets import imagenet, prepare, store
+from ddd.errors import ConfigError
 from ddd.train import batches, splits
 from tests import fakes
 
@@ -211,11 +212,11 @@ def test_store_config_gets_the_schemas_defaults_and_needs_trained_runs():
                                                 "store": {"quality": 80}},
                                     "base_condition": "resnet50",
                                     "pretrained": {"resnet50": {}, "alexnet": {}}}}}
-    with pytest.raises(plan.ConfigError, match=r"studies.s.dataset.store: only trained runs"):
+    with pytest.raises(ConfigError, match=r"studies.s.dataset.store: only trained runs"):
         plan.load(pretrained)
     cifar = {"studies": {"s": {**trained["studies"]["s"],
                                "dataset": {"kind": "cifar10", "store": {}}}}}
-    with pytest.raises(plan.ConfigError, match="store"):
+    with pytest.raises(ConfigError, match="store"):
         plan.load(cifar)
 
 

@@ -22,7 +22,7 @@ import yaml
 
 from ddd import decisions
 from ddd.train import checkpoints
-from tests.test_workflow import ROOT, TINY, snakemake
+from tests.workflow_runs import ROOT, TINY, snakemake
 
 RUN = "results/tiny/decisions/base-1.parquet"
 CHECKPOINT = "results/tiny/checkpoints/base-1.pt"

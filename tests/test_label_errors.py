@@ -7,16 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from ddd.analysis import label_errors
+from ddd.analysis import label_errors, planted
 from ddd.flags import read_flags
-from tests import fakes
 
 pytest.importorskip("cleanlab")
 
 
 def test_planted_label_flips_are_found_and_few_clean_images_flagged(rng):
-    labels, logits = fakes.centroid_logits(rng, separation=1.2)
-    noisy, flipped = fakes.plant_flips(rng, labels, 0.05, classes=10)
+    labels, logits = planted.centroid_logits(rng, separation=1.2)
+    noisy, flipped = planted.plant_flips(rng, labels, 0.05, classes=10)
     probabilities = label_errors.mean_probabilities(logits)
     accuracy = np.mean(probabilities.argmax(1) == labels)
     assert accuracy > 0.8

@@ -37,8 +37,8 @@ def test_config_validates_and_dry_runs(path, tmp_path):
          "--dry-run"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     jobs = dict(re.findall(r"^(train|infer|dataset|image_store)\s+(\d+)$", out.stdout, re.M))
-    assert int(jobs.get("train", 0)) == len(study.trained)
-    assert int(jobs.get("infer", 0)) == len(study.inferred)
+    assert int(jobs.get("train", 0)) == len(study.trained_ids)
+    assert int(jobs.get("infer", 0)) == len(study.pretrained_ids)
     assert jobs["dataset"] == "1"
     assert jobs.get("image_store", "0") == ("1" if "store" in study.dataset else "0")
 

@@ -1,13 +1,16 @@
 """The study plan: the config checked once with the schema's defaults, every run's recipe
 resolved and validated once, and errors that name study, condition, instance and key."""
 
+import ast
 import copy
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ddd import plan
+from ddd import decisions, errors, plan
+from ddd.errors import ConfigError
+from ddd.given import readers
 from ddd.train.models import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,21 +61,22 @@ def test_defaults_come_from_the_schema_alone():
 
 
 def test_every_resolved_recipe_is_checked_naming_study_condition_instance_key():
-    with pytest.raises(plan.ConfigError, match=r"studies.s, condition 'lr', instance 2, "
+    with pytest.raises(ConfigError, match=r"studies.s, condition 'lr', instance 2, "
                                                r"recipe.lr_scale: -1 is less than or equal"):
         study({"base": {}, "lr": {"instances": 2, "changes": {"lr_scale": [1.5, -1]}}})
-    with pytest.raises(plan.ConfigError, match=r"condition 'x', instance 1, recipe.epochs: "
+    with pytest.raises(ConfigError, match=r"condition 'x', instance 1, recipe.epochs: "
                                                r"'3' is not of type 'integer'"):
         study({"base": {}, "x": {"changes": {"epochs": "3"}}})
 
 
 def test_list_length_must_match_instances():
-    with pytest.raises(ValueError, match="lists 2 values but the condition has 3"):
+    with pytest.raises(ConfigError, match=r"studies.s, condition 'seed': change 'init_seed' "
+                                          r"lists 2 values but the condition has 3"):
         study({"base": {}, "seed": {"instances": 3, "changes": {"init_seed": [1, 2]}}})
 
 
 def test_missing_base_condition_lists_conditions():
-    with pytest.raises(plan.ConfigError, match="base_condition 'base' is not one of"):
+    with pytest.raises(ConfigError, match="base_condition 'base' is not one of"):
         study({"other": {}})
 
 
@@ -86,9 +90,9 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
     assert control == pair and control.epochs == 2
     assert control.lr == config["studies"]["gaussian"]["recipe"]["lr"]  # the study's
     assert (control.init_seed, control.data_seed) == (2, 2)
-    with pytest.raises(ValueError, match="no confusion run 30-36/1"):
+    with pytest.raises(KeyError, match="no confusion run 30-36/1"):
         s.confusion_recipe("30-36", 1)
-    with pytest.raises(ValueError, match=r"repeats 1\.\.4"):
+    with pytest.raises(KeyError, match=r"repeats 1\.\.4"):
         s.confusion_recipe("control", 5)
 
 
@@ -122,7 +126,7 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
 def test_typos_and_bad_values_are_named_with_valid_values(edit, message):
     config = copy.deepcopy(default_config())
     edit(config)
-    with pytest.raises(plan.ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         plan.load(config)
 
 
@@ -135,3 +139,47 @@ def test_tiny_config_is_valid():
     tiny = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
     plan.load(tiny)
     assert tiny["analysis"]["bootstrap"] == {"resamples": 200, "seed": 0, "level": 0.95}
+
+
+# The modules that run while the plan is resolved (the Snakefile's parse, `ddd check`).
+PLAN_MODULES = ["plan.py", "study.py", "schema.py", "io/yamlfile.py", "analysis/scaling.py",
+                "given/planning.py"]
+USER_ERRORS = {"ConfigError", "GivenError", "DddError"}
+
+
+@pytest.mark.parametrize("module", PLAN_MODULES)
+def test_every_error_the_plan_raises_is_a_user_error(module):
+    """A plain ValueError would reach `ddd check` and the Snakefile as a traceback; each
+    raise in the plan's modules is a DddError (its message names the key and the fix)."""
+    tree = ast.parse((ROOT / "workflow/ddd" / module).read_text())
+    raised = {node.exc.func.attr if isinstance(node.exc.func, ast.Attribute)
+              else node.exc.func.id
+              for node in ast.walk(tree)
+              if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)}
+    assert raised <= USER_ERRORS | {"KeyError", "AssertionError"}, raised - USER_ERRORS
+
+
+def test_user_errors_share_one_base():
+    assert all(issubclass(getattr(errors, name), errors.DddError) if hasattr(errors, name)
+               else True for name in USER_ERRORS)
+    assert issubclass(readers.GivenError, errors.DddError)
+    assert issubclass(decisions.DecisionTableError, errors.DddError)
+    assert errors.rebuild("a/b.parquet", "c") == "snakemake --cores 1 --force a/b.parquet c"
+
+
+def test_grid_points_are_checked_recipes_and_columns():
+    config = default_config()
+    config["studies"]["gaussian"]["scaling"] = {"train_per_class": [50], "epochs": [2]}
+    grid = plan.load(config).studies["gaussian_scaling"]
+    assert [row["train_per_class"] for row in grid.run_table()] == [50, 50]
+    assert {row["epochs"] for row in grid.run_table()} == {2}
+    config = default_config()
+    recipe = config["studies"]["gaussian"]["recipe"]
+    recipe.update(extra_epochs=4, lr_milestones=[recipe["epochs"] + 4])  # valid: in extra
+    conditions = config["studies"]["gaussian"]["conditions"]
+    config["studies"]["gaussian"]["conditions"] = {"base": conditions["base"]}
+    config["studies"]["gaussian"]["scaling"] = {"train_per_class": [50], "epochs": [4]}
+    with pytest.raises(ConfigError, match=r"studies.gaussian.scaling, grid point "
+                                          r"train_per_class 50, epochs 4, instance 1, "
+                                          r"recipe.lr_milestones"):
+        plan.load(config)

@@ -21,6 +21,7 @@ from ddd import plan
 from ddd.confusion import design
 from ddd.datasets import arrays, cifar, image_folder, imagenet, mnist
 from ddd.datasets.prepare import prepare
+from ddd.errors import ConfigError
 from ddd.train import splits
 from ddd.train.batches import FileBatches, eval_batches
 from tests import fakes
@@ -150,11 +151,11 @@ def test_schema_defaults_and_confusion_classes(tmp_path):
                       "test_split": "test", "resize": 256, "crop": 224}
     for kind in ("mnist", "cifar10"):
         assert design.dataset_classes({"kind": kind}) == 10
-        with pytest.raises(plan.ConfigError, match="dataset"):
+        with pytest.raises(ConfigError, match="dataset"):
             _plan({"kind": kind})  # path is required
-    with pytest.raises(plan.ConfigError, match="train_limit"):
+    with pytest.raises(ConfigError, match="train_limit"):
         _plan({"kind": "mnist", "path": "x", "train_limit": 0})
-    with pytest.raises(plan.ConfigError, match="in-memory"):
+    with pytest.raises(ConfigError, match="in-memory"):
         _plan({"kind": "image_folder", "path": "x"}, {})
 
 

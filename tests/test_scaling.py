@@ -7,7 +7,7 @@ import yaml
 
 from ddd import plan
 from ddd.analysis import scaling
-from tests.test_plan import ROOT
+from tests.workflow_runs import ROOT
 
 
 def test_grid_runs_scale_data_epochs_and_milestones():
@@ -35,7 +35,7 @@ def test_summary_one_row_per_point():
     correct = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 0, 0],  # n10_e2: equal to ideal
                         [1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1]], bool)
     runs = pd.DataFrame({"run": ["n10_e2-1", "n10_e2-2", "n5_e2-1", "n5_e2-2"],
-                         "condition": ["n10_e2", "n10_e2", "n5_e2", "n5_e2"]})
+                         "train_per_class": [10, 10, 5, 5], "epochs": 2})
     table = scaling.summary(runs, correct, {"ideal": reference})
     assert table["train_per_class"].tolist() == [5, 10]
     top = table.iloc[1]

@@ -18,7 +18,7 @@ import yaml
 
 from ddd import decisions
 from tests.rules import workflow_rules
-from tests.test_workflow import KNOWN_LABEL_ERRORS, snakemake
+from tests.workflow_runs import KNOWN_LABEL_ERRORS, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())

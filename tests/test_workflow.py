@@ -6,48 +6,20 @@ import copy
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from ddd import decisions, features
 from ddd.plots import registry
+from tests.workflow_runs import KNOWN_LABEL_ERRORS, ROOT, TINY, planned, snakemake
 
-ROOT = Path(__file__).resolve().parents[1]
-TINY = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
 FIGURES = [name for name, fig in registry.figures().items()  # drawn for every tiny study
            if fig.applies(pretrained=False, dataset="gaussian", references=True)]
-KNOWN_LABEL_ERRORS = [3, 50, 120]  # tiny_b's file of known label errors (image ids)
 pytestmark = pytest.mark.workflow  # every test here runs Snakemake
-
-
-def snakemake(workdir: Path, config: dict, *args: str,
-              root: Path = ROOT) -> subprocess.CompletedProcess:
-    path = workdir / "config_under_test.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile"),
-           "--directory", str(workdir), "--configfile", str(path), "--cores", "2", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-
-
-def planned(workdir: Path, config: dict, root: Path = ROOT) -> tuple[dict[str, int], list[str]]:
-    """Jobs a dry run would execute (of the workflow in `root`): counts per rule, and the
-    runs it would train."""
-    out = snakemake(workdir, config, "--dry-run", root=root)
-    assert out.returncode == 0, out.stderr
-    text = out.stdout + out.stderr
-    if "Nothing to be done" in text:
-        return {}, []
-    stats = text.split("Job stats:")[1].split("total")[0]
-    counts = {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", stats, re.M)}
-    trained = sorted(re.findall(r"wildcards: study=\w+, run=([\w-]+)", text))
-    return counts, trained
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +29,15 @@ def workdir(tmp_path_factory) -> Path:
     out = snakemake(path, TINY)
     assert out.returncode == 0, out.stdout + out.stderr
     return path
+
+
+@pytest.fixture
+def own_workdir(workdir: Path, tmp_path: Path) -> Path:
+    """A copy of the finished tiny run (times and Snakemake's records kept) for a test that
+    writes into it, so that no other test sees its changes."""
+    copy_ = tmp_path / "tiny"
+    shutil.copytree(workdir, copy_, symlinks=True)
+    return copy_
 
 
 def test_run_writes_tables_figures_and_summary(workdir):
@@ -186,7 +167,8 @@ def test_label_errors_feed_the_histogram_shares_and_summary(workdir):
         workdir / "results/tiny/summary.txt").read_text()
 
 
-def test_report_is_one_self_contained_page(workdir):
+def test_report_is_one_self_contained_page(own_workdir):
+    workdir = own_workdir
     out = snakemake(workdir, TINY, "--report", "report.html")
     assert out.returncode == 0, out.stderr
     html = (workdir / "report.html").read_text()
@@ -300,7 +282,8 @@ def answer_file(path: Path, manifest: dict, subject: str, right: int) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
-def test_scoring_is_a_named_target_that_needs_answer_files(workdir):
+def test_scoring_is_a_named_target_that_needs_answer_files(own_workdir):
+    workdir = own_workdir
     out = snakemake(workdir, TINY, "score_experiment")
     assert out.returncode != 0
     assert "no answer files (*.csv) to score in results/tiny/experiment/responses/" in (

@@ -22,9 +22,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ddd import plan
+from ddd import plan, schema
 from ddd.analysis import difficulty, tabulate
+from ddd.errors import DddError
 from ddd.given import readers
+from ddd.io import yamlfile
 
 
 def kappa_table(data: dict[str, readers.Decisions], resamples: int, seed: int, level: float,
@@ -35,15 +37,16 @@ def kappa_table(data: dict[str, readers.Decisions], resamples: int, seed: int, l
                       for subset, d in data.items()], ignore_index=True)
 
 
-def difficulty_table(data: dict[str, readers.Decisions], tolerance: int
+def difficulty_table(data: dict[str, readers.Decisions], tolerance: int, shares_all_but: int
                      ) -> dict[str, pd.DataFrame]:
     """difficulty_tables of every subset's runs: {"histogram": ..., "shares": ...}, each
-    with a leading subset column."""
+    with a leading subset column; `tolerance` and `shares_all_but` as the config's
+    analysis.difficulty keys."""
     parts = {"histogram": [], "shares": []}
     for subset, d in data.items():
         wide = pd.DataFrame(d.correct.T, columns=d.runs, index=d.image_ids).assign(label=0)
-        images = difficulty.image_table(wide, list(d.runs))
-        tables = tabulate.difficulty_tables(images, d.correct.mean(axis=1), tolerance)
+        images = difficulty.image_table(wide, list(d.runs), tolerance)
+        tables = tabulate.difficulty_tables(images, d.correct.mean(axis=1), shares_all_but)
         for name, frame in zip(parts, tables, strict=True):
             parts[name].append(frame.assign(subset=subset)[["subset", *frame.columns]])
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
@@ -72,8 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     difficulty = commands.add_parser("difficulty", parents=[common],
                                      help="histogram of correct runs per image against the "
                                           "binomial, and trivial/impossible/in-between shares")
-    difficulty.add_argument("--tolerance", type=int, default=1,
-                            help="shares also for all but T runs right (or wrong)")
+    defaults = schema.defaults("analysis", "difficulty")
+    difficulty.add_argument("--tolerance", type=int, default=defaults["tolerance"],
+                            metavar="T", help="an image is trivial when all but T runs get "
+                                              "it right, impossible when at most T do "
+                                              "(config analysis.difficulty.tolerance)")
+    difficulty.add_argument("--shares-all-but", type=int, default=defaults["shares_all_but"],
+                            metavar="N", help="shares also for all but N runs right (or "
+                                              "wrong) (config analysis.difficulty."
+                                              "shares_all_but)")
     check = commands.add_parser("check", help="check a workflow config file: YAML syntax "
                                                "(file and line), keys, values, runs")
     check.add_argument("config", metavar="CONFIG", help="a config file (YAML)")
@@ -82,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def check_config(path: str) -> str:
     """What the Snakefile makes of a config file: its studies and runs, or ConfigError."""
-    loaded = plan.load(plan.read_file(path))
+    loaded = plan.load(yamlfile.read_config(path))
     plan.check_files(loaded)
     studies = loaded.studies
     return "\n".join([f"{path}: valid; studies and their runs:"]
@@ -111,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         try:
             print(check_config(args.config))
-        except plan.ConfigError as err:
+        except (DddError, OSError) as err:  # every user error, never a traceback
             print(f"ddd check: error: {err}", file=sys.stderr)
             return 1
         return 0
@@ -121,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tables = {"kappa": kappa_table(data, args.bootstrap, args.seed, args.level,
                                            args.unbiased)}
         else:
-            tables = difficulty_table(data, args.tolerance)
+            tables = difficulty_table(data, args.tolerance, args.shares_all_but)
     except (ValueError, FileNotFoundError) as err:
         print(f"ddd {args.command}: error: {err}", file=sys.stderr)
         return 1

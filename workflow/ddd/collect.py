@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ddd import decisions
+from ddd.errors import DddError
 
 
-class MismatchError(ValueError):
+class MismatchError(DddError):
     """Decision tables that do not cover the same images with the same labels."""
 
 

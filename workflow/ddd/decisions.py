@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ddd.errors import DddError
 from ddd.io.atomic import atomic_path
 
 SCHEMA = pa.schema([
@@ -49,7 +50,7 @@ PARQUET_OPTIONS = {
 }
 
 
-class DecisionTableError(ValueError):
+class DecisionTableError(DddError):
     """A decision table that breaks the contract; the message names the file."""
 
 

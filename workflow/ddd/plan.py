@@ -12,26 +12,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
-from ddd import flags
+from ddd import flags, schema
 from ddd.analysis import scaling
 from ddd.confusion import design
-from ddd.given import readers
-from ddd.io.textfile import read_text
+from ddd.errors import ConfigError
+from ddd.given import planning
 from ddd.study import (
     Flags,
-    GivenRun,
-    GivenSource,
     Pretrained,
     Recipe,
     Reference,
@@ -42,50 +32,13 @@ from ddd.study import (
 )
 
 FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
-SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
-
-
-class ConfigError(ValueError):
-    """A config value that the workflow cannot run with; the message names key and fix."""
-
-
-def _filling_defaults(cls: type) -> type:
-    """A validator class that sets each missing property's schema default before checking."""
-    check_properties = cls.VALIDATORS["properties"]
-
-    def properties(validator, props, instance, schema) -> Iterator[Any]:
-        if isinstance(instance, dict):
-            for key, sub in props.items():
-                if "default" in sub:
-                    instance.setdefault(key, copy.deepcopy(sub["default"]))
-        yield from check_properties(validator, props, instance, schema)
-
-    return jsonschema.validators.extend(cls, {"properties": properties})
-
-
-@cache
-def _validator(definition: str | None = None) -> jsonschema.protocols.Validator:
-    """The default-filling validator of the whole config or of one of its definitions."""
-    schema = yaml.safe_load(SCHEMA.read_text())
-    if definition is not None:
-        schema = {"definitions": schema["definitions"], **schema["definitions"][definition]}
-    return _filling_defaults(jsonschema.Draft202012Validator)(schema)
-
-
-def _check(instance: Any, definition: str | None, where: str) -> None:
-    """Fill defaults into `instance` and validate it; the first error names its key path."""
-    error = jsonschema.exceptions.best_match(_validator(definition).iter_errors(instance))
-    if error is not None:
-        path = ".".join(str(p) for p in error.absolute_path)
-        at = ".".join(part for part in (where, path) if part) or "the config"
-        raise ConfigError(f"config: {at}: {error.message}")
 
 
 def recipe(values: dict[str, Any], where: str = "recipe") -> Recipe:
     """A recipe from config values: the schema's defaults for missing keys, every value
     checked (`where` names the place in errors)."""
     values = copy.deepcopy(values)
-    _check(values, "recipe", where)
+    schema.check(values, "recipe", where)
     out = Recipe(**values)
     late = [m for m in out.lr_milestones if m > out.total_epochs]
     if late:
@@ -97,21 +50,22 @@ def recipe(values: dict[str, Any], where: str = "recipe") -> Recipe:
 
 @dataclass(frozen=True)
 class Plan:
-    """Every study of a config, resolved."""
+    """Every study of a config, resolved, and the values several rules share."""
 
     studies: dict[str, Study]
+    experiment_tolerance: int = 0  # of the experiment's trivial and impossible images
 
     @property
-    def trained_runs(self) -> set[str]:
-        return {run for study in self.studies.values() for run in study.trained}
+    def trained_ids(self) -> set[str]:
+        return {run for study in self.studies.values() for run in study.trained_ids}
 
     @property
-    def inferred_runs(self) -> set[str]:
-        return {run for study in self.studies.values() for run in study.inferred}
+    def pretrained_ids(self) -> set[str]:
+        return {run for study in self.studies.values() for run in study.pretrained_ids}
 
     @property
-    def given_runs(self) -> set[str]:
-        return {run for study in self.studies.values() for run in study.given_runs}
+    def given_ids(self) -> set[str]:
+        return {run for study in self.studies.values() for run in study.given_ids}
 
     @property
     def given_studies(self) -> list[str]:
@@ -127,47 +81,21 @@ class Plan:
         return [name for name, study in self.studies.items() if study.confusion]
 
 
-def read_file(path: str | os.PathLike) -> dict[str, Any]:
-    """A config file as a dict; a YAML error names the file, line and column (Snakemake's
-    own message for a --configfile names neither)."""
-    try:
-        text = read_text(path)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    try:
-        config = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        lines = text.splitlines()
-        line = lines[mark.line] if mark and mark.line < len(lines) else ""
-        tab = (" (YAML indents with spaces, never tabs: replace the tab)"
-               if mark and "\t" in line[:mark.column + 1] else "")
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        context = (f" ({err.context} that starts on line {err.context_mark.line + 1})"
-                   if err.context and err.context_mark and err.problem_mark else "")
-        raise ConfigError(f"{path}{where}: not valid YAML: {err.problem or err}{context}{tab}"
-                          + (f"; the line reads {line.strip()!r}" if line.strip() else "")
-                          ) from None
-    if not isinstance(config, dict):
-        raise ConfigError(f"{path}: a config is a mapping of keys (studies:, train:, ...), "
-                          f"this file holds {type(config).__name__}")
-    return config
-
-
 def load(config: dict[str, Any]) -> Plan:
     """Check the config (filling the schema's defaults in place) and resolve every study."""
-    _check(config, None, "")
+    schema.check(config, None, "")
     studies = {name: _study(name, spec) for name, spec in config["studies"].items()}
     for name, spec in config["studies"].items():
         if "scaling" in spec:
-            grid = scaling.grid_study(studies[name], spec["scaling"])
+            grid = _grid_study(studies[name], spec["scaling"])
             if grid.name in studies:
                 raise ConfigError(f"config: studies.{grid.name}: the name of study {name!r}'s "
                                   f"scaling runs; rename the study")
             studies[grid.name] = grid
-    plan = Plan(studies)
-    kinds = {"a trained run": plan.trained_runs, "a pretrained model": plan.inferred_runs,
-             "a given run": plan.given_runs}
+    own = config["experiment"]["tolerance"]  # null: the image table's
+    plan = Plan(studies, config["analysis"]["difficulty"]["tolerance"] if own is None else own)
+    kinds = {"a trained run": plan.trained_ids, "a pretrained model": plan.pretrained_ids,
+             "a given run": plan.given_ids}
     for i, (kind, runs) in enumerate(kinds.items()):
         for other, other_runs in list(kinds.items())[i + 1:]:
             both = runs & other_runs
@@ -201,9 +129,7 @@ def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:
     keys = {key: analysis["difficulty"][key] for key in ("tolerance", "shares_all_but")}
     key, tolerance = max(keys.items(), key=lambda item: item[1])
     for name in plan.main_studies:
-        runs = plan.studies[name].runs
-        n = len({run.condition for run in runs}) if selection == "one_per_condition" \
-            else len(runs)
+        n = len(plan.studies[name].histogram_runs(selection))
         if n <= 2 * tolerance:
             raise ConfigError(
                 f"config: studies.{name}: analysis.histogram_runs {selection} gives the "
@@ -215,7 +141,7 @@ def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:
 def _study(name: str, spec: dict[str, Any]) -> Study:
     where = f"studies.{name}"
     if "given" in spec:
-        return _given_study(name, spec)
+        return planning.given_study(name, spec, _flags(name, spec))
     conditions = spec.get("conditions", {})
     pretrained = spec.get("pretrained", {})
     both = sorted(conditions.keys() & pretrained.keys())
@@ -234,7 +160,7 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
     runs = []
     for condition, cond in conditions.items():
         for instance, changes in instance_changes(condition, cond["changes"],
-                                                  cond["instances"]):
+                                                  cond["instances"], f"config: {where}"):
             values = {**spec["recipe"], **changes}
             values["train_subset"] = resolve_subset(values.get("train_subset", "all"),
                                                     instance)
@@ -303,7 +229,7 @@ def _references(where: str, spec: dict[str, Any]) -> tuple[Reference, ...]:
 
 def _check_label_errors(study: Study) -> None:
     spec = study.label_errors
-    if spec["source"] == "cleanlab" and study.inferred:
+    if spec["source"] == "cleanlab" and study.pretrained_ids:
         raise ConfigError(f"config: study {study.name!r}: label_errors from cleanlab needs "
                           f"the logits of trained runs; with pretrained models give source: "
                           f"file")
@@ -312,124 +238,28 @@ def _check_label_errors(study: Study) -> None:
                           f"needs path: a file of known label errors")
 
 
+def _grid_study(study: Study, spec: dict[str, Any]) -> Study:
+    """The runs of `study`'s scaling grid (ddd.analysis.scaling) as a study of their own,
+    each recipe checked as a condition's is."""
+    where = f"studies.{study.name}.scaling"
+    base = study.run(study.base_run).recipe
+    if base is None:
+        raise ConfigError(f"config: {where}: needs a trained base condition")
+    name = study.name + scaling.SUFFIX
+    runs = tuple(Run(name, scaling.condition(*point), instance,
+                     recipe(values, f"{where}, grid point train_per_class {point[0]}, "
+                                    f"epochs {point[1]}, instance {instance}, recipe"),
+                     grid=point)
+                 for point, instance, values in scaling.grid(base, spec))
+    return Study(name, scaling.grid_dataset(study.dataset, spec), runs[0].condition, runs,
+                 references=study.references, scaling_of=study.name)
+
+
 def _confusion_recipe(where: str, base: dict[str, Any], spec: design.ConfusionSpec,
                       repeat: int) -> Recipe:
     """The study's recipe with the confusion section's changes and the repeat's seeds."""
     values = {**base, **spec.recipe_changes}
-    defaults = _validator("recipe").schema["properties"]
+    defaults = schema.validator("recipe").schema["properties"]
     seeds = {key: values.get(key, defaults[key]["default"]) for key in ("init_seed", "data_seed")}
     values.update(spec.repeat_seeds(seeds, repeat))
     return recipe(values, f"{where}.confusion, repeat {repeat}, recipe")
-
-
-def _given_study(name: str, spec: dict[str, Any]) -> Study:
-    """A study of given decisions: its source, and one run per given run named
-    (condition, instance) by given.conditions, a run's own condition and instance, or else
-    its name made a condition (characters other than letters, digits and _ become _)."""
-    where = f"studies.{name}.given"
-    section = spec["given"]
-    runs = section.get("runs", [])
-    configured = [section.get("matrix"), section.get("mvh"), *(
-        runs if isinstance(runs, list) else
-        (v if isinstance(v, str) else v["path"] for v in runs.values()))]
-    for path in filter(None, configured):
-        if Path(path).parts[:1] == ("results",):
-            raise ConfigError(f"config: {where}: {path} lies under results/, where the "
-                              f"workflow writes; move the given file elsewhere")
-    try:
-        source, paths = _given_source(section)
-    except (readers.GivenError, FileNotFoundError) as err:
-        raise ConfigError(f"config: {where}: {err}") from None
-    named = _given_names(where, section, list(paths))
-    runs = tuple(Run(name, condition, instance, None, given=GivenRun(run, paths[run]))
-                 for run, (condition, instance) in named.items())
-    study = Study(name, {"kind": "given"}, spec["base_condition"], runs,
-                  flags=_flags(name, spec), given=source)
-    if study.base_condition not in {run.condition for run in runs}:
-        raise ConfigError(f"config: studies.{name}: base_condition {study.base_condition!r} "
-                          f"is not a condition of the given runs "
-                          f"{sorted({run.condition for run in runs})}: set base_condition")
-    return study
-
-
-def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]:
-    """The source of a given study and each given run's file (by run name)."""
-    names = section.get("class_names")
-    common = {"class_names": tuple(names) if isinstance(names, list) else names,
-              "classes": section.get("classes")}
-    if "matrix" in section:
-        path = section["matrix"]
-        run_names = section.get("run_names")
-        runs = readers.read_matrix(path, run_names).runs
-        files = [path] + ([str(Path(path).with_suffix(".txt"))]
-                          if path.endswith(".npy") and run_names is None else [])
-        return (GivenSource("matrix", tuple(files), False, False, path=path,
-                            run_names=tuple(run_names) if run_names else None, **common),
-                dict.fromkeys(runs, path))
-    if "mvh" in section:
-        folder = section["mvh"]
-        level = section.get("condition")
-        levels = readers.read_mvh(folder, None if level is None else str(level))
-        if len(levels) > 1:
-            raise readers.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
-                                   f"one with condition: (one study per level)")
-        level, decisions = next(iter(levels.items()))
-        files = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
-        return (GivenSource("mvh", files, True, False, path=folder, level=level, **common),
-                dict.fromkeys(decisions.runs, folder))
-    runs = section["runs"]
-    if isinstance(runs, list):
-        stems = [Path(path).stem for path in runs]
-        if len(set(stems)) != len(stems):
-            raise readers.GivenError(f"runs {runs} repeat file names; name the runs (run name "
-                                   f"-> file)")
-        paths = dict(zip(stems, runs, strict=True))
-    else:
-        paths = {run: value if isinstance(value, str) else value["path"]
-                 for run, value in runs.items()}
-    headers = [set(readers.columns(path)) for path in paths.values()]
-    return (GivenSource("runs", tuple(dict.fromkeys(paths.values())),
-                        all({"label", "prediction"} <= h for h in headers),
-                        all("epoch" in h for h in headers), **common), paths)
-
-
-def _given_names(where: str, section: dict[str, Any], runs: list[str]
-                 ) -> dict[str, tuple[str, int]]:
-    """(condition, instance) of each given run, in the runs' order."""
-    named: dict[str, tuple[str, int]] = {}
-    for condition, members in section.get("conditions", {}).items():
-        for instance, run in enumerate(members, 1):
-            if run not in runs:
-                raise ConfigError(f"config: {where}.conditions.{condition}: no given run "
-                                  f"{run!r}; runs: {runs}")
-            if run in named:
-                raise ConfigError(f"config: {where}.conditions: run {run!r} is listed twice")
-            named[run] = (condition, instance)
-    own = section["runs"] if isinstance(section.get("runs"), dict) else {}
-    for run in runs:
-        value = own.get(run)
-        if not isinstance(value, dict) or "condition" not in value and "instance" not in value:
-            continue
-        if run in named:
-            raise ConfigError(f"config: {where}: run {run!r} has a condition of its own and "
-                              f"is listed in conditions; keep one")
-        condition = value.get("condition", _condition_name(run))
-        taken = {i for c, i in named.values() if c == condition}
-        named[run] = (condition, value.get("instance", max(taken, default=0) + 1))
-    for run in runs:
-        named.setdefault(run, (_condition_name(run), 1))
-    seen: dict[tuple[str, int], str] = {}
-    for run in runs:
-        if named[run] in seen:
-            condition, instance = named[run]
-            raise ConfigError(f"config: {where}: runs {seen[named[run]]!r} and {run!r} are "
-                              f"both instance {instance} of condition {condition!r}; give "
-                              f"them distinct conditions or instances")
-        seen[named[run]] = run
-    return {run: named[run] for run in runs}
-
-
-def _condition_name(run: str) -> str:
-    """A run name as a condition name: letters, digits and _, starting with a letter."""
-    name = re.sub(r"[^A-Za-z0-9_]", "_", run)
-    return name if name[:1].isalpha() else f"r_{name}"

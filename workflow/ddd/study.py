@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ddd.confusion.design import ConfusionSpec
+from ddd.errors import ConfigError
 
 TrainSubset = Literal["all", "half", "disjoint", "half_a", "half_b"]
 
@@ -127,6 +128,7 @@ class Run:
     reference: Literal["base", "within"] = "base"
     pretrained: Pretrained | None = None
     given: GivenRun | None = None
+    grid: tuple[int, int] | None = None  # a scaling grid's (train_per_class, epochs)
 
     @property
     def run_id(self) -> str:
@@ -178,7 +180,7 @@ class Study:
         which the control and every pair share."""
         pairs = self.confusion.pair_ids if self.confusion else []
         if pair not in pairs or not 1 <= repeat <= len(self.confusion_recipes):
-            raise ValueError(f"study {self.name!r} has no confusion run {pair}/{repeat}; "
+            raise KeyError(f"study {self.name!r} has no confusion run {pair}/{repeat}; "
                              f"pairs {pairs}, repeats 1..{len(self.confusion_recipes)}")
         return self.confusion_recipes[repeat - 1]
 
@@ -198,18 +200,18 @@ class Study:
         return [run.run_id for run in self.runs]
 
     @property
-    def trained(self) -> list[str]:
+    def trained_ids(self) -> list[str]:
         """Run ids of the models trained by the workflow."""
         return [run.run_id for run in self.runs
                 if run.pretrained is None and run.given is None]
 
     @property
-    def inferred(self) -> list[str]:
+    def pretrained_ids(self) -> list[str]:
         """Run ids of the pretrained models."""
         return [run.run_id for run in self.runs if run.pretrained is not None]
 
     @property
-    def given_runs(self) -> list[str]:
+    def given_ids(self) -> list[str]:
         """Run ids of the runs whose decisions are given."""
         return [run.run_id for run in self.runs if run.given is not None]
 
@@ -223,14 +225,31 @@ class Study:
         """Conditions compared among their own instances (disjoint data), not against base."""
         return sorted({run.condition for run in self.runs if run.reference == "within"})
 
+    def histogram_runs(self, selection: str) -> list[str]:
+        """Run ids entering the per-image statistics (config analysis.histogram_runs), in
+        run order: all, or the last instance of each condition (the paper's Fig 14)."""
+        if selection == "all":
+            return self.run_ids
+        if selection != "one_per_condition":
+            raise ConfigError(f"config: analysis.histogram_runs: unknown selection "
+                              f"{selection!r}; valid: all, one_per_condition")
+        last: dict[str, Run] = {}
+        for run in self.runs:
+            if run.condition not in last or run.instance >= last[run.condition].instance:
+                last[run.condition] = run
+        chosen = {run.run_id for run in last.values()}
+        return [run_id for run_id in self.run_ids if run_id in chosen]
+
     def run_table(self) -> list[dict[str, Any]]:
-        """Run, condition and instance of every run, in run order."""
-        return [{"run": r.run_id, "condition": r.condition, "instance": r.instance}
+        """Run, condition and instance of every run, in run order; a scaling grid's runs
+        also give their grid point (train_per_class, epochs)."""
+        return [{"run": r.run_id, "condition": r.condition, "instance": r.instance,
+                 **({"train_per_class": r.grid[0], "epochs": r.grid[1]} if r.grid else {})}
                 for r in self.runs]
 
 
-def instance_changes(condition: str, changes: dict[str, Any], instances: int
-                     ) -> Iterator[tuple[int, dict[str, Any]]]:
+def instance_changes(condition: str, changes: dict[str, Any], instances: int,
+                     where: str = "config") -> Iterator[tuple[int, dict[str, Any]]]:
     """(instance, changes) of each instance of a condition: a list value gives one value
     per instance (lr_milestones is a list value itself); `train_subset` half means half_a,
     disjoint alternates half_a and half_b."""
@@ -239,10 +258,10 @@ def instance_changes(condition: str, changes: dict[str, Any], instances: int
         for key, value in changes.items():
             if isinstance(value, list) and key != "lr_milestones":
                 if len(value) != instances:
-                    raise ValueError(
-                        f"condition {condition!r}: change {key!r} lists {len(value)} values "
-                        f"but the condition has {instances} instances; give one value per "
-                        f"instance")
+                    raise ConfigError(
+                        f"{where}, condition {condition!r}: change {key!r} lists "
+                        f"{len(value)} values but the condition has {instances} instances; "
+                        f"give one value per instance")
                 value = value[instance - 1]
             values[key] = value
         yield instance, values

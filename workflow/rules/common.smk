@@ -1,9 +1,6 @@
 import dataclasses
 from pathlib import Path
 
-import pandas as pd
-
-from ddd.analysis import tabulate
 from ddd import plan
 from ddd.io.workdir import check_writable
 from ddd.plots import registry as plots
@@ -15,7 +12,7 @@ plan.check_files(PLAN)  # hand-made per-image files: there and readable
 check_writable()  # before Snakemake deletes any output it cannot rebuild
 STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
 MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
-TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs
+TRAINED_IDS, PRETRAINED_IDS = PLAN.trained_ids, PLAN.pretrained_ids
 # What every job of a kind shares: the conda env of rules that run models (GPU jobs) and
 # of the analyses, and a GPU job's threads and resources.
 TRAIN_ENV = "../../envs/train.yaml"
@@ -94,8 +91,7 @@ def base_run(wildcards):
 
 def histogram_runs(wildcards):
     """Runs entering the per-image statistics (config analysis.histogram_runs)."""
-    runs = pd.DataFrame(STUDIES[wildcards.study].run_table())
-    return tabulate.histogram_runs(runs, config["analysis"]["histogram_runs"])
+    return STUDIES[wildcards.study].histogram_runs(config["analysis"]["histogram_runs"])
 
 
 def histogram_decision_tables(wildcards):
@@ -154,53 +150,11 @@ def within_conditions(wildcards):
     return STUDIES[wildcards.study].within_conditions
 
 
-def all_targets():
-    """Summary, tables and every figure (PNG and PDF) of every study."""
-    targets = []
-    for name, study in MAIN_STUDIES.items():
-        if study.given:
-            targets += given_targets(study)  # workflow/rules/given.smk
-            continue
-        if study.references:
-            targets.append(f"results/{name}/tables/vs_reference.csv")
-        targets += [
-            f"results/{name}/summary.txt",
-            f"results/{name}/tables/b8_easiest_hardest_classes.csv",
-            f"results/{name}/analysis/balanced_subset.parquet",
-        ]
-        targets += plots.study_targets(
-            name,
-            pretrained=bool(study.inferred),
-            dataset=study.kind,
-            references=bool(study.references),
-        )
-    if len(MAIN_STUDIES) > 1:
-        targets += plots.shared_targets()
-    return targets
-
-
 def print_summaries():
     for name in MAIN_STUDIES:
         path = Path(f"results/{name}/summary.txt")
         if path.exists():
             print(path.read_text(), end="")
-
-
-def experiment_targets():
-    """Page, manifest, stimuli and Fig 12 of every study with images (none with
-    experiment.pairs 0; none for given decisions, which have no pixels)."""
-    if config["experiment"]["pairs"] == 0:
-        return []
-    names = [name for name, study in MAIN_STUDIES.items() if not study.given]
-    return [
-        f"results/{name}/experiment/{file}"
-        for name in names
-        for file in ("index.html", "manifest.json", "stimuli")
-    ] + [
-        f"results/{name}/figures/fig12_experiment_pairs.{ext}"
-        for name in names
-        for ext in ("png", "pdf")
-    ]
 
 
 def response_folder(study):
@@ -233,13 +187,6 @@ def scored_studies(wildcards):
             f"(results/<study>/experiment/index.html) and put the downloaded files there"
         )
     return [f"results/{name}/experiment/scores/summary.txt" for name in studies]
-
-
-def pair_tolerance():
-    """The tolerance of the pairs' trivial and impossible images: experiment.tolerance,
-    or (null) the image table's, analysis.difficulty.tolerance."""
-    own = config["experiment"]["tolerance"]
-    return config["analysis"]["difficulty"]["tolerance"] if own is None else own
 
 
 def references_of(kind):
@@ -321,33 +268,3 @@ def given_run_files(wildcards):
     """A given run's file; the whole matrix or model-vs-human folder for those sources."""
     source = given_source(wildcards)
     return [given_run(wildcards).path] if source.kind == "runs" else list(source.files)
-
-
-def given_targets(study):
-    """Summary and every figure of a given study that needs no pixels: class accuracy and
-    B.8 only with labels, Fig 7 only with a known class count, epoch figures only with
-    epochs; no RSA, features, experiment or class confusion."""
-    source = study.given
-    skip = {"fig07_accuracy"} if not source.classes_known else set()
-    if not source.labels:
-        skip.add("fig06_class_accuracy")
-    scopes = {"study", "trained"} if source.epochs else {"study"}
-    figures = [
-        fig.name
-        for fig in plots.figures().values()
-        if fig.scope in scopes and fig.name not in skip
-    ]
-    targets = [
-        f"results/{study.name}/summary.txt",
-        f"results/{study.name}/analysis/balanced_subset.parquet",
-        *(
-            [f"results/{study.name}/tables/b8_easiest_hardest_classes.csv"]
-            if source.labels
-            else []
-        ),
-    ]
-    return targets + [
-        f"results/{study.name}/figures/{fig}.{ext}"
-        for fig in figures
-        for ext in ("png", "pdf")
-    ]

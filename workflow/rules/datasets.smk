@@ -4,6 +4,8 @@ rule dataset:
         manifest="results/{study}/data/manifest.json",
     log:
         "logs/{study}/dataset.log",
+    benchmark:
+        "results/{study}/benchmarks/dataset.tsv"
     conda:
         # torch and torchvision: ImageNet's index reads its images with them
         TRAIN_ENV
@@ -23,6 +25,8 @@ rule image_store:
         directory("results/{study}/data/store"),
     log:
         "logs/{study}/image_store.log",
+    benchmark:
+        "results/{study}/benchmarks/image_store.tsv"
     wildcard_constraints:
         study=one_of(STORE_STUDIES),
     conda:

@@ -15,7 +15,7 @@ rule experiment_pairs:
     params:
         pairs=config["experiment"]["pairs"],
         seed=config["experiment"]["seed"],
-        tolerance=config["experiment"]["tolerance"],
+        tolerance=PLAN.experiment_tolerance,
     script:
         "../scripts/experiment_pairs.py"
 
@@ -45,7 +45,7 @@ rule experiment_page:
         selection={
             "pairs": config["experiment"]["pairs"],
             "seed": config["experiment"]["seed"],
-            "tolerance": pair_tolerance(),
+            "tolerance": PLAN.experiment_tolerance,
         },
         figure_pairs=config["experiment"]["figure_pairs"],
         dpi=config["figures"]["dpi"],

@@ -2,7 +2,7 @@
 # The given files are inputs only; these rules write the identity file in place of a
 # dataset's manifest and each given run's standard decision table.
 GIVEN_STUDIES = one_of(PLAN.given_studies)  # rules below match only these
-GIVEN_RUNS = PLAN.given_runs
+GIVEN_RUNS = PLAN.given_ids
 
 
 ruleorder: given_manifest > dataset

@@ -6,8 +6,10 @@ rule infer:
         decisions="results/{study}/decisions/{run}.parquet",
     log:
         "logs/{study}/infer/{run}.log",
+    benchmark:
+        "results/{study}/benchmarks/infer/{run}.tsv"
     wildcard_constraints:
-        run=one_of(INFERRED_RUNS),
+        run=one_of(PRETRAINED_IDS),
     conda:
         TRAIN_ENV
     threads: GPU_THREADS

@@ -9,8 +9,10 @@ rule features:
         "results/{study}/features/{run}.npz",
     log:
         "logs/{study}/features/{run}.log",
+    benchmark:
+        "results/{study}/benchmarks/features/{run}.tsv"
     wildcard_constraints:
-        run=one_of(TRAINED_RUNS),
+        run=one_of(TRAINED_IDS),
     conda:
         TRAIN_ENV
     threads: GPU_THREADS

@@ -25,6 +25,7 @@ rule scaling_summary:
         ANALYSIS_ENV
     params:
         references=lambda wc: [r.name for r in STUDIES[wc.study].references],
+        grid=lambda wc: STUDIES[wc.study + scaling.SUFFIX].run_table(),
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/scaling.py"

@@ -8,8 +8,10 @@ rule train:
         model="results/{study}/models/{run}.pt",
     log:
         "logs/{study}/train/{run}.log",
+    benchmark:
+        "results/{study}/benchmarks/train/{run}.tsv"
     wildcard_constraints:
-        run=one_of(TRAINED_RUNS),
+        run=one_of(TRAINED_IDS),
     conda:
         TRAIN_ENV
     threads: GPU_THREADS

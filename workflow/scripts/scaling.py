@@ -13,7 +13,8 @@ from ddd.plots.references import scaling_figure
 smk = snakemake
 
 with to_file(smk.log[0]) as log:
-    runs = pd.read_parquet(smk.input.runs)
+    grid = pd.DataFrame(smk.params.grid)[["run", "train_per_class", "epochs"]]
+    runs = pd.read_parquet(smk.input.runs).merge(grid, on="run", validate="one_to_one")
     correct = pd.read_parquet(smk.input.correct)
     labels = correct["label"].to_numpy()
     sha256 = read_manifest(smk.input.manifest)["sha256"]

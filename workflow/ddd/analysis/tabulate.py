@@ -13,18 +13,6 @@ from ddd.analysis.consistency import kappa_matrix, unbiased_kappa
 from ddd.io.binary import check_binary
 
 
-def histogram_runs(runs: pd.DataFrame, selection: str) -> list[str]:
-    """Runs entering the difficulty histogram: all, or the last instance of each condition
-    (as in the paper's Fig 14)."""
-    if selection == "all":
-        return runs["run"].tolist()
-    if selection == "one_per_condition":
-        last = runs.sort_values("instance").groupby("condition", sort=False).tail(1)
-        return runs.loc[runs.index.isin(last.index), "run"].tolist()
-    raise ValueError(f"unknown histogram run selection {selection!r}; "
-                     f"valid: all, one_per_condition")
-
-
 def kappa_pairs(correct: np.ndarray, run_ids: list[str], subset: str, resamples: int = 0,
                 seed: int = 0, level: float = 0.95, unbiased: bool = False) -> pd.DataFrame:
     """Kappa for every unordered pair of runs, with what a reviewer needs to judge it.

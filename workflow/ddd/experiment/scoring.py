@@ -15,13 +15,14 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from ddd.analysis import consistency
+from ddd.errors import DddError
 from ddd.experiment.page import CSV_COLUMNS
 from ddd.io.textfile import TextFileError, read_text
 
 MAX_REPORTED = 50  # malformed rows listed in one error message
 
 
-class ResponseError(ValueError):
+class ResponseError(DddError):
     """Answer files that cannot be scored; the message lists every problem as file:line."""
 
 

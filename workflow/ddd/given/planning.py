@@ -1,6 +1,6 @@
-"""The workflow's side of given decisions: a given study's identity file and its runs'
-standard decision tables (ddd.decisions), so every analysis reads them as it reads trained
-runs.
+"""The workflow's side of given decisions: a given study's runs as the plan resolves them
+(`given_study`), and its identity file and its runs' standard decision tables
+(ddd.decisions), so every analysis reads them as it reads trained runs.
 
 The identity file takes the place of a dataset's manifest (results/{study}/data/manifest.json)
 and holds what the analyses ask of one: the number of evaluation images, the class count
@@ -18,7 +18,9 @@ how ids and labels were mapped:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,8 +29,10 @@ import pyarrow as pa
 
 from ddd import decisions
 from ddd.datasets.arrays import sha256
+from ddd.errors import ConfigError
 from ddd.given import readers
 from ddd.io.textfile import read_text
+from ddd.study import Flags, GivenRun, GivenSource, Run, Study
 
 INT16_MAX = np.iinfo(np.int16).max
 
@@ -157,3 +161,116 @@ def _integer_ids(ids: np.ndarray) -> bool:
 
 def _numeric(values: np.ndarray) -> bool:
     return np.issubdtype(np.asarray(values).dtype, np.number)
+
+
+def given_study(name: str, spec: dict[str, Any], flags: Flags | None) -> Study:
+    """A study of given decisions: its source, and one run per given run named
+    (condition, instance) by given.conditions, a run's own condition and instance, or else
+    its name made a condition (characters other than letters, digits and _ become _)."""
+    where = f"studies.{name}.given"
+    section = spec["given"]
+    runs = section.get("runs", [])
+    configured = [section.get("matrix"), section.get("mvh"), *(
+        runs if isinstance(runs, list) else
+        (v if isinstance(v, str) else v["path"] for v in runs.values()))]
+    for path in filter(None, configured):
+        if Path(path).parts[:1] == ("results",):
+            raise ConfigError(f"config: {where}: {path} lies under results/, where the "
+                              f"workflow writes; move the given file elsewhere")
+    try:
+        source, paths = _given_source(section)
+    except (readers.GivenError, FileNotFoundError) as err:
+        raise ConfigError(f"config: {where}: {err}") from None
+    named = _given_names(where, section, list(paths))
+    runs = tuple(Run(name, condition, instance, None, given=GivenRun(run, paths[run]))
+                 for run, (condition, instance) in named.items())
+    study = Study(name, {"kind": "given"}, spec["base_condition"], runs,
+                  flags=flags, given=source)
+    if study.base_condition not in {run.condition for run in runs}:
+        raise ConfigError(f"config: studies.{name}: base_condition {study.base_condition!r} "
+                          f"is not a condition of the given runs "
+                          f"{sorted({run.condition for run in runs})}: set base_condition")
+    return study
+
+
+def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]:
+    """The source of a given study and each given run's file (by run name)."""
+    names = section.get("class_names")
+    common = {"class_names": tuple(names) if isinstance(names, list) else names,
+              "classes": section.get("classes")}
+    if "matrix" in section:
+        path = section["matrix"]
+        run_names = section.get("run_names")
+        runs = readers.read_matrix(path, run_names).runs
+        files = [path] + ([str(Path(path).with_suffix(".txt"))]
+                          if path.endswith(".npy") and run_names is None else [])
+        return (GivenSource("matrix", tuple(files), False, False, path=path,
+                            run_names=tuple(run_names) if run_names else None, **common),
+                dict.fromkeys(runs, path))
+    if "mvh" in section:
+        folder = section["mvh"]
+        level = section.get("condition")
+        levels = readers.read_mvh(folder, None if level is None else str(level))
+        if len(levels) > 1:
+            raise readers.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
+                                   f"one with condition: (one study per level)")
+        level, decisions = next(iter(levels.items()))
+        files = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
+        return (GivenSource("mvh", files, True, False, path=folder, level=level, **common),
+                dict.fromkeys(decisions.runs, folder))
+    runs = section["runs"]
+    if isinstance(runs, list):
+        stems = [Path(path).stem for path in runs]
+        if len(set(stems)) != len(stems):
+            raise readers.GivenError(f"runs {runs} repeat file names; name the runs (run name "
+                                   f"-> file)")
+        paths = dict(zip(stems, runs, strict=True))
+    else:
+        paths = {run: value if isinstance(value, str) else value["path"]
+                 for run, value in runs.items()}
+    headers = [set(readers.columns(path)) for path in paths.values()]
+    return (GivenSource("runs", tuple(dict.fromkeys(paths.values())),
+                        all({"label", "prediction"} <= h for h in headers),
+                        all("epoch" in h for h in headers), **common), paths)
+
+
+def _given_names(where: str, section: dict[str, Any], runs: list[str]
+                 ) -> dict[str, tuple[str, int]]:
+    """(condition, instance) of each given run, in the runs' order."""
+    named: dict[str, tuple[str, int]] = {}
+    for condition, members in section.get("conditions", {}).items():
+        for instance, run in enumerate(members, 1):
+            if run not in runs:
+                raise ConfigError(f"config: {where}.conditions.{condition}: no given run "
+                                  f"{run!r}; runs: {runs}")
+            if run in named:
+                raise ConfigError(f"config: {where}.conditions: run {run!r} is listed twice")
+            named[run] = (condition, instance)
+    own = section["runs"] if isinstance(section.get("runs"), dict) else {}
+    for run in runs:
+        value = own.get(run)
+        if not isinstance(value, dict) or "condition" not in value and "instance" not in value:
+            continue
+        if run in named:
+            raise ConfigError(f"config: {where}: run {run!r} has a condition of its own and "
+                              f"is listed in conditions; keep one")
+        condition = value.get("condition", _condition_name(run))
+        taken = {i for c, i in named.values() if c == condition}
+        named[run] = (condition, value.get("instance", max(taken, default=0) + 1))
+    for run in runs:
+        named.setdefault(run, (_condition_name(run), 1))
+    seen: dict[tuple[str, int], str] = {}
+    for run in runs:
+        if named[run] in seen:
+            condition, instance = named[run]
+            raise ConfigError(f"config: {where}: runs {seen[named[run]]!r} and {run!r} are "
+                              f"both instance {instance} of condition {condition!r}; give "
+                              f"them distinct conditions or instances")
+        seen[named[run]] = run
+    return {run: named[run] for run in runs}
+
+
+def _condition_name(run: str) -> str:
+    """A run name as a condition name: letters, digits and _, starting with a letter."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", run)
+    return name if name[:1].isalpha() else f"r_{name}"

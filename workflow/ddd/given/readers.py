@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ddd.decisions import METADATA_KEY
+from ddd.errors import DddError
 from ddd.io.binary import check_binary
 from ddd.io.textfile import TextFileError, not_utf8, read_text
 
@@ -46,7 +47,7 @@ MVH_COLUMNS = ("subj", "session", "trial", "rt", "object_response", "category", 
                "imagename")
 
 
-class GivenError(ValueError):
+class GivenError(DddError):
     """A given decisions file that cannot be read as such; the message names the file."""
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ddd.errors import DddError
+
 ENCODING = "utf-8-sig"  # UTF-8; a leading byte-order mark is dropped
 
 
-class TextFileError(ValueError):
+class TextFileError(DddError):
     """A text input that is not UTF-8."""
 
 

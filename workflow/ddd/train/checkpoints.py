@@ -14,13 +14,14 @@ from typing import Any
 
 import torch
 
+from ddd.errors import DddError
 from ddd.io.atomic import atomic_path
 
 MAGIC = b"DDDCKPT1"
 HEADER = len(MAGIC) + 8 + 32  # magic, payload length (little endian), SHA-256
 
 
-class CheckpointError(ValueError):
+class CheckpointError(DddError):
     """A checkpoint that cannot be trusted; the message names the file and why."""
 
 
