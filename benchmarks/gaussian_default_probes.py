@@ -4,7 +4,7 @@ Each probe changes the default study's dataset and/or base recipe (config.yaml, 
 gaussian) and trains one run with the package's own loop on one CPU thread. Per probe: test
 accuracy, its share of the ideal observer's, kappa with the ideal observer, the worst and
 mean accuracy on the classes the ideal observer gets >= 95% right ("easy" classes), and
-seconds (with the machine's load average, as the CPU may be shared). Issue 14's goal for
+seconds (with the machine's load average, as the CPU may be shared). The goal for
 the default: every run >= 90% on each easy class, accuracy >= 85% of the ideal's, kappa
 with the ideal >= 0.5.
 

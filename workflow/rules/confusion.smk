@@ -1,4 +1,4 @@
-# Class-confusion experiments (README, "Class confusion"): studies with a `confusion:`
+# Class-confusion experiments (docs/methods.md, "Class confusion"): studies with a `confusion:`
 # section train R repeats per confused pair (A, B) and R controls, one job each.
 
 from ddd.confusion import design

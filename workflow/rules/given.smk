@@ -1,4 +1,4 @@
-# Studies of given decisions (README, "Given decisions"): no dataset, training or inference.
+# Studies of given decisions (docs/given.md): no dataset, training or inference.
 # The given files are inputs only; these rules write the identity file in place of a
 # dataset's manifest and each given run's standard decision table.
 GIVEN_STUDIES = one_of(PLAN.given_studies)  # rules below match only these

@@ -1,4 +1,4 @@
-# Reference decision makers (README, "References"): the ideal observer of a Gaussian
+# Reference decision makers (docs/methods.md): the ideal observer of a Gaussian
 # study; every run is measured against each of them.
 
 

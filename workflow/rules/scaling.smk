@@ -1,4 +1,4 @@
-# The scaling study (README, "References and the ideal observer"): a named target, not
+# The scaling study (docs/methods.md, "Scaling"): a named target, not
 # in `all`. The grid's runs are the study <study>_scaling, trained by the usual rules.
 
 from ddd.analysis import scaling

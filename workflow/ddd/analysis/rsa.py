@@ -10,7 +10,7 @@ Memory: a condensed RDM of n images has n(n - 1)/2 float32 entries (2,000 images
 computed in blocks, so the full n x n matrix is never held. Comparing R runs keeps R
 standardised vectors (R x 4 bytes per entry) and accumulates their products in float64
 over column chunks. Peak memory: about 24 bytes per RDM entry while one run is ranked,
-plus 4 bytes per entry and run (see benchmarks/rsa_memory.py and the README).
+plus 4 bytes per entry and run (see benchmarks/rsa_memory.py and docs/benchmarks.md).
 """
 
 from __future__ import annotations
