@@ -48,6 +48,7 @@ def final_epoch(paths: Mapping[str, str | os.PathLike], study: str | None = None
                      "instance": int(meta["instance"]), "architecture": meta["architecture"],
                      "epoch": int(table["epoch"].iloc[0]),
                      "accuracy": float(columns[run].mean())})
+    assert ref is not None, "paths is not empty, so ref holds the first table"
     correct = pd.DataFrame({"label": ref["label"].to_numpy(), **columns},
                            index=pd.Index(ref["image_id"].to_numpy(), name="image_id"))
     return pd.DataFrame(rows), correct

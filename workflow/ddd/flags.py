@@ -43,7 +43,7 @@ def read_flags(path: str | os.PathLike, column: str, image_ids: np.ndarray,
     if table is None:
         return read_mask(path, image_ids, format, key="image_flags")
     flags = table.set_index("image_id")[column]
-    unknown = flags.index.difference(image_ids)
+    unknown = flags.index.difference(pd.Index(image_ids))
     absent = pd.Index(image_ids).difference(flags.index)
     if len(unknown) or len(absent):
         raise ValueError(f"{path}: flags must cover exactly the study's evaluation images; "

@@ -85,7 +85,8 @@ def easiest_and_hardest(class_acc: pd.DataFrame, names: list[str], n: int = 10,
     else:
         raise ValueError(f"base run {base_run!r} has no class accuracies")
     frame = pd.DataFrame({"class": mean.index.to_numpy(), "mean_accuracy": mean.to_numpy(),
-                          "base_accuracy": mean.index.map(base).astype(float)})
+                          # pandas-stubs: Index.map takes a Series too (pandas docs)
+                          "base_accuracy": mean.index.map(base).astype(float)})  # type: ignore[arg-type]
     keys = ["mean_accuracy"] if base_run is None else ["base_accuracy", "mean_accuracy"]
     parts = []
     for kind, ascending in [("easiest", False), ("hardest", True)]:

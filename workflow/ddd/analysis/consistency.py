@@ -27,6 +27,7 @@ Correctness input is binary: booleans, or integers / floats that are all 0 or 1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -35,9 +36,14 @@ from ddd.io.binary import check_binary
 UNDEFINED_TOL = 1e-12
 EXACT_FLOAT32 = 2**24  # integers below this, and all partial sums of them, are exact in float32
 
+Values = np.ndarray | np.floating | float
+"""Agreements, kappas or image counts: an array, or one number for a single pair."""
+
+PairOrMatrix = TypeVar("PairOrMatrix", np.float64, np.ndarray)  # Consistency of a pair or all
+
 
 @dataclass(frozen=True)
-class Consistency:
+class Consistency(Generic[PairOrMatrix]):
     """Pairwise agreement: scalars for one pair, runs x runs matrices for kappa_matrix.
 
     n is the number of images (the total weight with weights); right holds each
@@ -45,15 +51,15 @@ class Consistency:
     both-right counts. Counts are float64 holding exact integers for integer weights.
     """
 
-    c_obs: np.ndarray
-    c_exp: np.ndarray
+    c_obs: PairOrMatrix
+    c_exp: PairOrMatrix
     kappa: np.ndarray
     n: np.float64
     right: np.ndarray
-    both_right: np.ndarray
+    both_right: PairOrMatrix
 
 
-def kappa_from(c_obs: np.ndarray, c_exp: np.ndarray) -> np.ndarray:
+def kappa_from(c_obs: Values, c_exp: Values) -> np.ndarray:
     """Kappa from observed and expected agreement; NaN where c_exp == 1 (module policy)."""
     denom = 1.0 - np.asarray(c_exp, dtype=np.float64)
     undefined = denom <= UNDEFINED_TOL
@@ -62,7 +68,7 @@ def kappa_from(c_obs: np.ndarray, c_exp: np.ndarray) -> np.ndarray:
     return np.where(undefined, np.nan, kappa)
 
 
-def unbiased_chance(c_obs: np.ndarray, c_exp: np.ndarray, n: np.ndarray) -> np.ndarray:
+def unbiased_chance(c_obs: Values, c_exp: Values, n: Values) -> np.ndarray:
     """Chance agreement over pairs of distinct images, (n c_exp - c_obs) / (n - 1); NaN for
     n < 2 (module docstring)."""
     n = np.asarray(n, dtype=np.float64)
@@ -71,7 +77,7 @@ def unbiased_chance(c_obs: np.ndarray, c_exp: np.ndarray, n: np.ndarray) -> np.n
     return np.where(n >= 2, out, np.nan)
 
 
-def unbiased_kappa(kappa: np.ndarray, n: np.ndarray) -> np.ndarray:
+def unbiased_kappa(kappa: Values, n: Values) -> np.ndarray:
     """The unbiased kappa n kappa / (n - 1 + kappa) of a kappa over n images; NaN where the
     denominator vanishes or n < 2. Increasing in kappa, so it maps kappa bounds too."""
     kappa = np.asarray(kappa, dtype=np.float64)
@@ -82,7 +88,8 @@ def unbiased_kappa(kappa: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.where((denom > UNDEFINED_TOL) & (n >= 2), out, np.nan)
 
 
-def error_consistency(a: np.ndarray, b: np.ndarray, unbiased: bool = False) -> Consistency:
+def error_consistency(a: np.ndarray, b: np.ndarray,
+                      unbiased: bool = False) -> Consistency[np.float64]:
     """Kappa of two correctness vectors over the same images; `unbiased` reports the
     unbiased kappa and its chance agreement (module docstring)."""
     a = check_binary(a, "correctness vector a")
@@ -112,7 +119,7 @@ def _check_weights(weights: np.ndarray, n_images: int) -> np.ndarray:
 
 
 def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None,
-                 unbiased: bool = False) -> Consistency:
+                 unbiased: bool = False) -> Consistency[np.ndarray]:
     """Kappa for every pair of rows of a runs x images correctness matrix, in one product.
 
     Both-right counts are R = C C^T; both-wrong counts follow as n - r_i - r_j + R_ij
@@ -133,7 +140,7 @@ def kappa_matrix(correct: np.ndarray, weights: np.ndarray | None = None,
 
 
 def binary_kappa_matrix(c: np.ndarray, weights: np.ndarray | None = None,
-                        unbiased: bool = False) -> Consistency:
+                        unbiased: bool = False) -> Consistency[np.ndarray]:
     """kappa_matrix for a runs x images matrix already checked to hold only 0 and 1 (bool
     or float): callers that check once and then resample skip the per-call check."""
     if weights is None:

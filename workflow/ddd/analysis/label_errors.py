@@ -38,7 +38,7 @@ def mean_probabilities(logits: Sequence[np.ndarray]) -> np.ndarray:
     """Softmax of each run's (images, classes) logits, averaged over runs (float64)."""
     if not len(logits):
         raise ValueError("no runs' logits to average")
-    total = None
+    total: np.ndarray | None = None
     for run_logits in logits:
         z = np.asarray(run_logits, dtype=np.float64)
         z = np.exp(z - z.max(axis=1, keepdims=True))
@@ -46,11 +46,12 @@ def mean_probabilities(logits: Sequence[np.ndarray]) -> np.ndarray:
         if total is not None and z.shape != total.shape:
             raise ValueError(f"runs' logits differ in shape: {z.shape} vs {total.shape}")
         total = z if total is None else total + z
+    assert total is not None, "logits is not empty, so total holds their sum"
     return total / len(logits)
 
 
 def find(labels: np.ndarray, probabilities: np.ndarray,
-         filter_by: str = "prune_by_noise_rate") -> pd.DataFrame:
+         filter_by: str | None = "prune_by_noise_rate") -> pd.DataFrame:
     """cleanlab's label issues: per image the flag, the self-confidence label quality
     (probability of the given label) and the class the averaged predictions favour."""
     from cleanlab.filter import find_label_issues
@@ -119,6 +120,7 @@ def study_flags(correct_path: str | os.PathLike, source: str,
         flags = extra[COLUMN].to_numpy()
         log.info("cleanlab (%s) on %d runs' averaged probabilities", filter_by, len(logits))
     else:
+        assert known is not None, "a file source comes with the path of its known errors"
         flags = read_known(known, image_ids, format)
         log.info("known label errors from %s", known)
     log.info("%d of %d images flagged as label errors", flags.sum(), flags.size)

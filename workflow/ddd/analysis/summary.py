@@ -11,12 +11,13 @@ def share_lines(shares: pd.DataFrame) -> list[str]:
     lines = []
     for tol, group in shares.groupby("tolerance"):
         s = group.set_index("category")
+        share, binomial = s["share"], s["binomial"]
         label = "exact" if tol == 0 else f"all but {tol}"
         lines.append(
-            f"  {label:>10}: trivial {s.at['trivial', 'share']:6.1%}, impossible "
-            f"{s.at['impossible', 'share']:6.1%}, in-between {s.at['in_between', 'share']:6.1%}"
-            f"  (binomial: {s.at['trivial', 'binomial']:.1%}, "
-            f"{s.at['impossible', 'binomial']:.1%}, {s.at['in_between', 'binomial']:.1%})")
+            f"  {label:>10}: trivial {share['trivial']:6.1%}, impossible "
+            f"{share['impossible']:6.1%}, in-between {share['in_between']:6.1%}"
+            f"  (binomial: {binomial['trivial']:.1%}, "
+            f"{binomial['impossible']:.1%}, {binomial['in_between']:.1%})")
     return lines
 
 
@@ -69,8 +70,9 @@ def study_summary(study: str, runs: pd.DataFrame, vs_base: pd.DataFrame,
         f"{mean_kappa.get('in_between', np.nan):.3f} on in-between images",
         *([] if reference is None else [
             "  kappa predicted by image difficulty alone: "
-            + ", ".join(f"{row.kappa_difficulty:.3f} on {row.subset.replace('_', '-')} images"
-                        for row in reference.itertuples())]),
+            + ", ".join(f"{kappa:.3f} on {subset.replace('_', '-')} images"
+                        for kappa, subset in zip(reference["kappa_difficulty"],
+                                                 reference["subset"], strict=True))]),
         "  kappa vs base by condition (all / in-between images):",
         *[f"    {condition:<24} {row.get('all', np.nan):6.3f} / "
           f"{row.get('in_between', np.nan):6.3f}" for condition, row in by_condition.iterrows()],

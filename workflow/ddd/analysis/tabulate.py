@@ -113,8 +113,9 @@ def reference_pairs(runs: pd.DataFrame, base_condition: str,
     if base.empty:
         raise ValueError(f"no run of the base condition {base_condition!r}")
     base_run = base["run"].iloc[0]
-    out = []
-    for condition, group in runs.groupby("condition", sort=False):
+    out: list[tuple[str, str, str]] = []
+    for key, group in runs.groupby("condition", sort=False):
+        condition = str(key)  # condition names are strings
         members = group.sort_values("instance")["run"].tolist()
         if condition in within_conditions:
             out += [(condition, a, b) for k, a in enumerate(members) for b in members[k + 1:]]

@@ -145,8 +145,10 @@ def effects(scores: pd.DataFrame, alpha: float = 0.05,
             base = control.loc[[target]]
             acc, acc0 = group["accuracy"].to_numpy(), base["accuracy"].to_numpy()
             t, p = welch(acc, acc0)
+            # pandas-stubs type groupby keys as any scalar; these columns hold class indices
             rows.append({
-                "pair": pair, "a": int(a), "b": int(b), "target": int(target),
+                "pair": pair, "a": int(a), "b": int(b),  # type: ignore[call-overload]
+                "target": int(target),  # type: ignore[arg-type]
                 "role": "A" if target == a else "B" if target == b else "other",
                 "n_confused": len(acc), "n_control": len(acc0),
                 "accuracy_confused": acc.mean(), "accuracy_control": acc0.mean(),
@@ -162,8 +164,10 @@ def effects(scores: pd.DataFrame, alpha: float = 0.05,
     other = (out["role"] == "other").to_numpy()
     adjusted = np.full(len(out), np.nan)
     adjusted[other] = adjust(out.loc[other, "p_value"].to_numpy(), correction)
-    out.insert(out.columns.get_loc("p_value") + 1, "p_adjusted", adjusted)
-    out.insert(out.columns.get_loc("p_adjusted") + 1, "significant", adjusted < alpha)
+    p_value = out.columns.get_loc("p_value")
+    assert isinstance(p_value, int), "column names are unique"
+    out.insert(p_value + 1, "p_adjusted", adjusted)
+    out.insert(p_value + 2, "significant", adjusted < alpha)
     return out
 
 

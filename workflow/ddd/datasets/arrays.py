@@ -72,6 +72,7 @@ def checked(path: str | os.PathLike, verify: bool,
         raise FileNotFoundError(
             f"dataset file {path} does not exist: build it with `snakemake {path}`")
     if verify:
+        assert manifest_path is not None, "verifying a dataset file needs its manifest"
         verify_checksum(path, manifest_path)
     return path
 
@@ -83,7 +84,9 @@ def write_dataset(path: str | os.PathLike, manifest_path: str | os.PathLike,
     file's name and checksum."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
-            (np.savez_compressed if compress else np.savez)(handle, **content)
+            # numpy's stubs read **content as possibly holding the flag allow_pickle
+            save = np.savez_compressed if compress else np.savez
+            save(handle, **content)  # type: ignore[arg-type]
         checksum = sha256(tmp)
     manifest = {**fields, "file": Path(path).name, "sha256": checksum}
     write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")

@@ -171,7 +171,7 @@ def _flat_entries(root: Path, folder: Path, names: list[str],
                          f"was found: set dataset.ground_truth to Kaggle's {SOLUTION} or to a "
                          f"text file of '<filename> <wnid>' lines, or put {SOLUTION} in {root}")
     truth = read_ground_truth(ground_truth)
-    keys = {}
+    keys: dict[str, str] = {}
     for name in names:
         if _key(name) in keys:
             raise ValueError(f"{folder / name} and {folder / keys[_key(name)]} are the same "

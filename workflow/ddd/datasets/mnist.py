@@ -65,8 +65,9 @@ def release_files(root: str | os.PathLike, kind: str) -> dict[str, Path]:
     names = [name for pair in FILES.values() for name in pair]
     for folder in (root, root / release.reader.__name__ / "raw", root / "raw"):
         found = {name: _find(folder, name) for name in names}
-        if all(found.values()):
-            return found
+        paths = {name: path for name, path in found.items() if path is not None}
+        if len(paths) == len(found):
+            return paths
     missing = [name for name, path in {n: _find(root, n) for n in names}.items() if not path]
     raise FileNotFoundError(
         f"expected the {release.name} release at {root} (the files {', '.join(names)}, "

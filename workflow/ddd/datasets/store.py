@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -120,7 +121,8 @@ def build(data_path: str | os.PathLike, manifest_path: str | os.PathLike,
                          else partial(shrink, side=side))
             arrays_.update(_write_split(tmp, split, imagenet.load_index(data_path, split),
                                         transform, quality, shard_bytes, workers))
-        np.savez(tmp / INDEX, **arrays_)
+        # numpy's stubs read **arrays_ as possibly holding the flag allow_pickle
+        np.savez(tmp / INDEX, **arrays_)  # type: ignore[arg-type]
     return {split: int(arrays_[f"{split}_shard_bytes"].sum()) for split in SPLITS}
 
 
@@ -209,7 +211,7 @@ class StoreImages(Dataset):
     def __init__(self, store: StoreSplit, transform: imagenet.Transform | None = None,
                  encoded: bool = False) -> None:
         self.store, self.transform, self.encoded = store, transform, encoded
-        self._files: dict[int, object] = {}
+        self._files: dict[int, BinaryIO] = {}
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_files": {}}  # open files stay in their process

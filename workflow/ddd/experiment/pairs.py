@@ -13,7 +13,8 @@ PAIR_COLUMNS = ["pair", "trivial_id", "trivial_label", "trivial_share_right",
 
 def _queues(images: pd.DataFrame, rng: np.random.Generator) -> dict[int, list[int]]:
     """Per class, the row positions of its images in random order (popped from the end)."""
-    return {int(label): rng.permutation(group.index.to_numpy()).tolist()
+    # pandas-stubs type groupby keys as any scalar; labels are class indices
+    return {int(label): rng.permutation(group.index.to_numpy()).tolist()  # type: ignore[arg-type]
             for label, group in images.groupby("label", sort=True)}
 
 

@@ -131,7 +131,9 @@ def read_all(paths: Iterable[str | os.PathLike], pairs: pd.DataFrame) -> pd.Data
     paths = sorted(Path(p) for p in paths)
     if not paths:
         raise ResponseError("no answer files given")
-    tables, problems, files_of = [], [], {}
+    tables: list[pd.DataFrame] = []
+    problems: list[str] = []
+    files_of: dict[str, list[str]] = {}
     for path in paths:
         table, found = read_responses(path, pairs)
         problems += found

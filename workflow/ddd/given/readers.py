@@ -150,6 +150,7 @@ def read_runs(paths: Sequence[str | os.PathLike] | Mapping[str, str | os.PathLik
                 raise GivenError(f"{path} and {ref_path} disagree on image labels")
             labels.append(table["label"].to_numpy())
             predictions.append(table["prediction"].to_numpy())
+    assert ref is not None, "named is not empty, so ref holds the first table"
     complete = len(labels) == len(named)
     return Decisions(ref["image_id"].to_numpy(), list(named), np.stack(correct),
                      labels=labels[0] if complete else None,
@@ -183,7 +184,7 @@ def read_matrix(path: str | os.PathLike, run_names: Sequence[str] | None = None)
         ids, names, by_run = wide.index.to_numpy(), [str(c) for c in wide.columns], False
     elif first == "run":
         wide = table.set_index("run")
-        ids, names, by_run = _ids_from_headers(wide.columns), wide.index.astype(str), True
+        ids, names, by_run = _ids_from_headers(wide.columns), list(wide.index.astype(str)), True
     else:
         raise GivenError(f"{path}: a correctness matrix has first column image_id (images as "
                          f"rows, one column per run) or run (runs as rows, one column per "
@@ -202,21 +203,21 @@ def read_any(paths: Sequence[str | os.PathLike], condition: str | None = None
     model-vs-human data, else "all"): one folder (model-vs-human raw data), one correctness
     matrix (.npy, or a table whose first column is `run`, or `image_id` without decision
     columns), or one decision file per run."""
-    paths = [Path(p) for p in paths]
-    if not paths:
+    files = [Path(p) for p in paths]
+    if not files:
         raise GivenError("no decision files given")
-    if any(p.is_dir() for p in paths):
-        if len(paths) > 1:
-            raise GivenError(f"give one model-vs-human folder alone, got {[str(p) for p in paths]}")
-        return read_mvh(paths[0], condition)
+    if any(p.is_dir() for p in files):
+        if len(files) > 1:
+            raise GivenError(f"give one model-vs-human folder alone, got {[str(p) for p in files]}")
+        return read_mvh(files[0], condition)
     if condition is not None:
         raise GivenError("a condition selects a level of model-vs-human data; these are "
                          "decision files or a matrix")
-    matrices = [p for p in paths if _is_matrix(p)]
-    if matrices and len(paths) > 1:
+    matrices = [p for p in files if _is_matrix(p)]
+    if matrices and len(files) > 1:
         raise GivenError(f"{matrices[0]} is a correctness matrix; give it alone, not with "
                          f"other files")
-    return {"all": read_matrix(paths[0]) if matrices else read_runs(paths)}
+    return {"all": read_matrix(files[0]) if matrices else read_runs(files)}
 
 
 def read_mvh(folder: str | os.PathLike, condition: str | None = None) -> dict[str, Decisions]:
@@ -228,7 +229,7 @@ def read_mvh(folder: str | os.PathLike, condition: str | None = None) -> dict[st
     if not files:
         raise GivenError(f"{folder}: no CSV files; give a folder of model-vs-human raw-data "
                          f"CSVs, one per observer")
-    trials = {}
+    trials: dict[str, tuple[Path, pd.DataFrame]] = {}
     for path in files:
         table = _read_table(path)
         table.columns = [str(c).lower() for c in table.columns]
@@ -288,6 +289,7 @@ def _mvh_level(folder: Path, level: str, trials: dict[str, tuple[Path, pd.DataFr
         answers = rows["object_response"].astype(str).to_numpy()
         predictions.append(answers)
         correct.append(answers == rows["category"].astype(str).to_numpy())
+    assert ref is not None, "trials is not empty, so ref holds the first observer's rows"
     return Decisions(ref["image_id"].to_numpy(), list(trials), np.stack(correct),
                      labels=ref["category"].astype(str).to_numpy(),
                      predictions=np.stack(predictions),

@@ -26,8 +26,8 @@ VS_REFERENCE = {"vs_reference": f"{ANALYSIS}/vs_reference.parquet",
 
 def _by_reference(table: pd.DataFrame, key: str, value: str) -> dict[str, pd.Series]:
     """Reference name: `value` indexed by `key`, from a vs-reference table (maybe empty)."""
-    return {name: group.groupby(key, sort=False)[value].mean()
-            for name, group in table.groupby("reference", sort=False)}
+    return {str(name): group.groupby(key, sort=False)[value].mean()
+            for name, group in table.groupby("reference", sort=False)}  # names are strings
 
 
 @figure("fig02_kappa_vs_base", {"table": f"{ANALYSIS}/kappa_vs_base.parquet",
@@ -42,7 +42,7 @@ def kappa_vs_base(inputs: Inputs, study: str, ylim: list[float]) -> plt.Figure:
     conditions = pd.read_parquet(inputs["runs"]).set_index("run")["condition"]
     vs = pd.read_parquet(inputs["vs_reference"])
     return kappa.kappa_vs_base(pd.read_parquet(inputs["table"]),
-                               f"{study}: error consistency vs base", tuple(ylim),
+                               f"{study}: error consistency vs base", (ylim[0], ylim[1]),
                                difficulty_kappa=reference.get("all"),
                                reference_kappa=_by_reference(
                                    vs.assign(condition=vs["run"].map(conditions)),

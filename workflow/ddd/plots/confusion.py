@@ -29,9 +29,9 @@ def _heatmap(effects: pd.DataFrame, column: str, names: dict[int, str], both_way
     finite = np.abs(values[~own & np.isfinite(values)])
     vmax = max(float(finite.max()) if finite.size else 0.0, limit)
     arrow = "↔" if both_ways else "→"
-    pair_ab = effects.drop_duplicates("pair").set_index("pair")[["a", "b"]]
-    rows = [f"{names[pair_ab.loc[p, 'a']]} {arrow} {names[pair_ab.loc[p, 'b']]}"
-            for p in pairs]
+    pair_ab = effects.drop_duplicates("pair").set_index("pair")
+    class_a, class_b = pair_ab["a"], pair_ab["b"]
+    rows = [f"{names[class_a[p]]} {arrow} {names[class_b[p]]}" for p in pairs]
     text = np.vectorize(lambda v: "" if np.isnan(v) else format(v, fmt))(values)
     text = text.astype(object)
     if stars:

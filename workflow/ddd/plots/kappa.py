@@ -88,7 +88,9 @@ def kappa_vs_base_datasets(tables: dict[str, pd.DataFrame], title: str) -> plt.F
     x = {c: i for i, c in enumerate(order)}
     shift = np.linspace(-0.2, 0.2, len(all_images)) if len(all_images) > 1 else [0.0]
     fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(order) + 2.0), 3.8))
-    for (name, frame), dx, color in zip(all_images.items(), shift, plt.cm.tab10.colors,
+    # matplotlib's stubs type cm.tab10 as a Colormap; it is a ListedColormap, with colors
+    for (name, frame), dx, color in zip(all_images.items(), shift,
+                                        plt.cm.tab10.colors,  # type: ignore[attr-defined]
                                         strict=False):
         xs = frame["condition"].map(x) + dx
         ax.scatter(xs, frame["kappa"], color=color, alpha=0.35, s=14)

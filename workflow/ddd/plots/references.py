@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -35,8 +37,10 @@ def _runs_against(ax: plt.Axes, runs: pd.DataFrame, reference: str) -> None:
 
 
 def _classes_against(ax: plt.Axes, classes: pd.DataFrame) -> None:
-    for name, group in classes.groupby("decider", sort=False):
+    for key, group in classes.groupby("decider", sort=False):
+        name = str(key)  # decider names are strings
         group = group.sort_values("class")
+        style: dict[str, Any]
         if group["is_reference"].iloc[0]:
             style = {"color": "tab:red", "lw": 2, "label": pretty(name), "zorder": 3}
         elif name == "mean of runs":

@@ -93,6 +93,7 @@ class Figure:
 
     def digest(self) -> str:
         """Hash of the drawing code: this function and every `ddd` function it reaches."""
+        assert isinstance(self.draw, FunctionType), "figures are drawn by plain functions"
         sha = hashlib.sha256()
         for source in sorted(set(_sources(self.draw, set(), self.draw.__module__.split(".")[0]))):
             sha.update(source.encode())

@@ -59,7 +59,8 @@ def load_model(path: str | os.PathLike, architecture: str, num_classes: int, ima
         raise ValueError(f"{path}: cannot load it as a {architecture} with {num_classes} "
                          f"classes ({err}); rebuild it: snakemake --cores 1 --force {path}"
                          ) from err
-    return model.to(device, memory_format=torch.channels_last).eval()
+    # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
+    return model.to(device, memory_format=torch.channels_last).eval()  # type: ignore[call-overload]
 
 
 def layer_for(spec: str | Mapping[str, str], architecture: str) -> str:
@@ -136,7 +137,9 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
     manifest = splits.read_manifest(manifest_path)
     data, mean, std = evaluation_data(data_path, manifest_path, recipe, device, workers,
                                       store_path)
-    model = load_model(model_path, recipe.architecture, splits.num_classes(manifest),
+    num_classes = splits.num_classes(manifest)
+    assert num_classes is not None, "a trained run's dataset has a training split"
+    model = load_model(model_path, recipe.architecture, num_classes,
                        splits.image_size(manifest), device)
     layer = layer_for(layer_spec, recipe.architecture)
     labels = splits.labels(data_path, "test")

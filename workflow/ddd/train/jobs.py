@@ -47,8 +47,10 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
                       *(["image store"] if store_path is not None else []))
     log.info("run %s: %s on %s, %d training images, config hash %s", fields.get("run"),
              recipe.architecture, device, len(keep), key)
+    num_classes = splits.num_classes(manifest)
+    assert num_classes is not None, "a training dataset has a training split"
     began = time.perf_counter()
-    model, result = train(recipe, train_data, test_data, num_classes=splits.num_classes(manifest),
+    model, result = train(recipe, train_data, test_data, num_classes=num_classes,
                           checkpoint=checkpoint, checkpoint_key=key,
                           eval_batch_size=eval_batch_size, image_size=splits.image_size(manifest))
     metadata = {**fields, **run_metadata(recipe, result, key, manifest["sha256"], len(keep),

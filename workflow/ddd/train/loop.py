@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -133,7 +133,7 @@ def predict(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
+def recalibrate_batchnorm(model: nn.Module, data: Data, mean: torch.Tensor,
                           std: torch.Tensor, images: int, batch_size: int) -> None:
     """Replace BatchNorm running statistics by plain averages of the batch statistics over
     `images` training images (a fixed, seeded choice), computed with the current weights.
@@ -239,9 +239,12 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
         image_size = train_data.images.shape[-1]
     torch.manual_seed(recipe.init_seed)
     model = build_model(recipe.architecture, num_classes, image_size)
-    model = model.to(device, memory_format=torch.channels_last)
+    # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
+    model = model.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
     compiled = recipe.compile and device.type == "cuda"
-    net = torch.compile(model) if compiled else model  # model keeps the plain state dict
+    # torch's stubs type torch.compile's result as any callable; of a Module it is a Module.
+    # model keeps the plain state dict.
+    net = cast(nn.Module, torch.compile(model)) if compiled else model
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.effective_lr,
                                 momentum=recipe.momentum, nesterov=recipe.nesterov,
                                 weight_decay=recipe.weight_decay)
@@ -292,7 +295,8 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
 
 
 def _save_checkpoint(path: str | os.PathLike, key: str, epoch: int, model: nn.Module,
-                     optimizer: torch.optim.Optimizer, scheduler: object,
+                     optimizer: torch.optim.Optimizer,
+                     scheduler: torch.optim.lr_scheduler.LRScheduler,
                      result: TrainResult) -> None:
     state = {"key": key, "epoch": epoch, "model": model.state_dict(),
              "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),

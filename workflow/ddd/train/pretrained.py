@@ -69,7 +69,8 @@ def infer(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]
     already resized and cropped, with labels (ignored); they are normalised on `device`,
     where the model is moved (channels_last). `amp`: bfloat16 autocast on CUDA."""
     device = torch.device(device)
-    model.eval().to(device, memory_format=torch.channels_last)
+    # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
+    model.eval().to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
     mean = torch.tensor(preprocess["mean"], device=device).view(1, 3, 1, 1)
     std = torch.tensor(preprocess["std"], device=device).view(1, 3, 1, 1)
     out = []
@@ -195,6 +196,7 @@ def _state_dict(checkpoint: str | os.PathLike) -> dict[str, torch.Tensor]:
     path = Path(checkpoint)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
+    state: Any  # what the file holds, checked below
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 

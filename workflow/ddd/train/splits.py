@@ -63,7 +63,7 @@ def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, s
 
 
 def _from_store(path: str | os.PathLike, split: str, sha256: str, labels: np.ndarray,
-                keep: np.ndarray | None, transform: imagenet.Transform, train: bool,
+                keep: np.ndarray | None, transform: imagenet.Transform | None, train: bool,
                 device: torch.device, workers: int) -> FileBatches:
     """A split read from the image store: decoded by the workers, or on a GPU in batches;
     the evaluation split's stored images are the evaluation transform's output already."""
