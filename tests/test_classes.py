@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from ddd.analysis import classes
+from ddd.datasets import arrays
 
 
 def test_class_accuracy_matches_a_brute_force_loop(rng):
@@ -28,12 +29,12 @@ def test_class_accuracy_rejects_mismatched_inputs():
 
 
 def test_class_names_from_names_sigmas_or_indices():
-    assert classes.class_names({"class_names": ["cat", "dog", "owl"]}, 2) == ["cat", "dog"]
-    assert classes.class_names({"sigmas": [1.0, 2.5, 10.0]}, 3) == [
+    assert arrays.class_names({"class_names": ["cat", "dog", "owl"]}, 2) == ["cat", "dog"]
+    assert arrays.class_names({"sigmas": [1.0, 2.5, 10.0]}, 3) == [
         "sigma=1", "sigma=2.5", "sigma=10"]
-    assert classes.class_names({"splits": {}}, 3) == ["class 0", "class 1", "class 2"]
+    assert arrays.class_names({"splits": {}}, 3) == ["class 0", "class 1", "class 2"]
     with pytest.raises(ValueError, match="lists 1 sigmas for 2 classes"):
-        classes.class_names({"sigmas": [1.0]}, 2)
+        arrays.class_names({"sigmas": [1.0]}, 2)
 
 
 def known_table() -> pd.DataFrame:

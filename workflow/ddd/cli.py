@@ -42,7 +42,7 @@ def difficulty_table(data: dict[str, readers.Decisions], tolerance: int, shares_
     """difficulty_tables of every subset's runs: {"histogram": ..., "shares": ...}, each
     with a leading subset column; `tolerance` and `shares_all_but` as the config's
     analysis.difficulty keys."""
-    parts = {"histogram": [], "shares": []}
+    parts: dict[str, list[pd.DataFrame]] = {"histogram": [], "shares": []}
     for subset, d in data.items():
         wide = pd.DataFrame(d.correct.T, columns=d.runs, index=d.image_ids).assign(label=0)
         images = difficulty.image_table(wide, list(d.runs), tolerance)
@@ -103,7 +103,7 @@ def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
     if fmt == "json":
         records = {name: t.astype(object).where(t.notna(), None).to_dict("records")
                    for name, t in tables.items()}
-        return json.dumps(records if len(tables) > 1 else next(iter(records.values())),
+        return json.dumps(records if len(tables) > 1 else list(records.values())[0],
                           indent=2)
     if fmt == "csv":
         if len(tables) == 1:

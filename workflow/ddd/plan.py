@@ -229,6 +229,7 @@ def _references(where: str, spec: dict[str, Any]) -> tuple[Reference, ...]:
 
 def _check_label_errors(study: Study) -> None:
     spec = study.label_errors
+    assert spec is not None, f"study {study.name!r} has no label_errors"
     if spec["source"] == "cleanlab" and study.pretrained_ids:
         raise ConfigError(f"config: study {study.name!r}: label_errors from cleanlab needs "
                           f"the logits of trained runs; with pretrained models give source: "
@@ -259,7 +260,7 @@ def _confusion_recipe(where: str, base: dict[str, Any], spec: design.ConfusionSp
                       repeat: int) -> Recipe:
     """The study's recipe with the confusion section's changes and the repeat's seeds."""
     values = {**base, **spec.recipe_changes}
-    defaults = schema.validator("recipe").schema["properties"]
-    seeds = {key: values.get(key, defaults[key]["default"]) for key in ("init_seed", "data_seed")}
+    defaults = schema.definition_defaults("recipe")
+    seeds = {key: values.get(key, defaults[key]) for key in ("init_seed", "data_seed")}
     values.update(spec.repeat_seeds(seeds, repeat))
     return recipe(values, f"{where}.confusion, repeat {repeat}, recipe")

@@ -19,9 +19,11 @@ from ddd.errors import ConfigError
 PATH = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
 
 
-def _filling_defaults(cls: type) -> type:
+def _filling_defaults(cls: type[jsonschema.protocols.Validator]
+                      ) -> type[jsonschema.protocols.Validator]:
     """A validator class that sets each missing property's schema default before checking."""
-    check_properties = cls.VALIDATORS["properties"]
+    # jsonschema's validator classes have VALIDATORS; its Validator protocol does not say so
+    check_properties = cls.VALIDATORS["properties"]  # type: ignore[attr-defined]
 
     def properties(validator, props, instance, schema) -> Iterator[Any]:
         if isinstance(instance, dict):
@@ -56,5 +58,12 @@ def defaults(*path: str) -> dict[str, Any]:
     section = yaml.safe_load(PATH.read_text())
     for key in path:
         section = section["properties"][key]
+    return {key: sub["default"] for key, sub in section["properties"].items()
+            if "default" in sub}
+
+
+def definition_defaults(definition: str) -> dict[str, Any]:
+    """The schema's defaults of the keys of one of its definitions (recipe, ...)."""
+    section = yaml.safe_load(PATH.read_text())["definitions"][definition]
     return {key: sub["default"] for key, sub in section["properties"].items()
             if "default" in sub}

@@ -17,8 +17,8 @@ from ddd.study import Study
 def default_targets(plan: Plan, config: dict[str, Any]) -> list[str]:
     """Everything rule all asks for, in a stable order."""
     return (study_targets(plan) + experiment_targets(plan, config["experiment"]["pairs"])
-            + design.targets({name: plan.studies[name].confusion
-                              for name in plan.confusion_studies}))
+            + design.targets({name: spec for name in plan.confusion_studies
+                              if (spec := plan.studies[name].confusion) is not None}))
 
 
 def study_targets(plan: Plan) -> list[str]:

@@ -5,6 +5,7 @@ import pandas as pd
 
 from ddd import collect
 from ddd.analysis import classes
+from ddd.datasets import arrays
 from ddd.io.atomic import atomic_path
 from ddd.io.logs import to_file
 
@@ -16,7 +17,7 @@ with to_file(smk.log[0]) as log:
     run_ids = runs["run"].tolist()
     labels = correct["label"].to_numpy()
     accuracy = classes.class_accuracy(collect.matrix(correct, run_ids), labels, run_ids)
-    names = classes.dataset_class_names(smk.input.manifest)
+    names = arrays.dataset_class_names(smk.input.manifest)
     table = classes.easiest_and_hardest(accuracy, names, smk.params.classes,
                                         base_run=smk.params.base_run)
     with atomic_path(smk.output.accuracy) as tmp:

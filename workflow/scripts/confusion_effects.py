@@ -1,8 +1,8 @@
 """Class scores of every confusion run (final epoch) and the effects of each confused pair
 on every class: the statistics table and the source-style table."""
 
-from ddd.analysis import classes
 from ddd.confusion import stats
+from ddd.datasets import arrays
 from ddd.io.atomic import atomic_path
 from ddd.io.logs import to_file
 
@@ -11,7 +11,7 @@ smk = snakemake
 with to_file(smk.log[0]) as log:
     scores = stats.run_scores(smk.input.tables)
     effects = stats.effects(scores, smk.params.alpha, smk.params.correction)
-    names = classes.dataset_class_names(smk.input.manifest)
+    names = arrays.dataset_class_names(smk.input.manifest)
     table = stats.source_table(effects, dict(enumerate(names)), smk.params.both_ways)
     for frame, path in [(scores, smk.output.scores), (effects, smk.output.effects)]:
         with atomic_path(path) as tmp:

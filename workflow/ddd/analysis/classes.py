@@ -1,14 +1,10 @@
-"""Class-wise accuracy (paper Fig 6/15) and the easiest and hardest classes (table B.8)."""
+"""Class-wise accuracy (paper Fig 6/15) and the easiest and hardest classes (table B.8).
+Class names are the dataset's (ddd.datasets.arrays.class_names)."""
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import numpy as np
 import pandas as pd
-
-from ddd.datasets.arrays import read_manifest
 
 
 def class_accuracy(correct: np.ndarray, labels: np.ndarray, run_ids: list[str]) -> pd.DataFrame:
@@ -40,25 +36,6 @@ def class_accuracy(correct: np.ndarray, labels: np.ndarray, run_ids: list[str]) 
         "images": np.tile(images[present], n_runs),
         "accuracy": accuracy.ravel(),
     })
-
-
-def class_names(manifest: dict[str, Any], classes: int) -> list[str]:
-    """Names of classes 0..classes-1: the manifest's class_names; "sigma=<s>" for the
-    Gaussian dataset (manifest["sigmas"]); otherwise "class <i>"."""
-    for key, fmt in [("class_names", "{}"), ("sigmas", "sigma={:g}")]:
-        if key in manifest:
-            values = manifest[key]
-            if len(values) < classes:
-                raise ValueError(f"the manifest lists {len(values)} {key} for {classes} "
-                                 f"classes")
-            return [fmt.format(value) for value in values[:classes]]
-    return [f"class {i}" for i in range(classes)]
-
-
-def dataset_class_names(manifest_path: str | os.PathLike) -> list[str]:
-    """The names of every class of a prepared dataset, from its manifest."""
-    manifest = read_manifest(manifest_path)
-    return class_names(manifest, int(manifest["splits"]["test"]["classes"]))
 
 
 def easiest_and_hardest(class_acc: pd.DataFrame, names: list[str], n: int = 10,

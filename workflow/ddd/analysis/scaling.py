@@ -59,8 +59,9 @@ def summary(runs: pd.DataFrame, correct: np.ndarray, references: dict[str, np.nd
     relative to it and their mean kappa with it. `runs` rows (with their grid point's
     train_per_class and epochs, Study.run_table) match `correct`'s rows."""
     rows = []
-    for (n, epochs), group in runs.groupby(["train_per_class", "epochs"], sort=False):
+    for _, group in runs.groupby(["train_per_class", "epochs"], sort=False):
         block = correct[group.index.to_numpy()]
+        n, epochs = group[["train_per_class", "epochs"]].iloc[0]
         between = consistency.kappa_matrix(block).kappa[np.triu_indices(len(block), k=1)]
         row = {"train_per_class": int(n), "epochs": int(epochs), "runs": len(block),
                "accuracy": float(block.mean()), "kappa_between_runs": float(np.mean(between))}

@@ -122,3 +122,22 @@ def load(path: str | os.PathLike, split: str, verify: bool = False,
     except KeyError as err:
         raise ValueError(f"{path} has no split {split!r}; valid splits: {', '.join(SPLITS)}") \
             from err
+
+
+def class_names(manifest: dict[str, Any], classes: int) -> list[str]:
+    """Names of classes 0..classes-1: the manifest's class_names; "sigma=<s>" for the
+    Gaussian dataset (manifest["sigmas"]); otherwise "class <i>"."""
+    for key, fmt in [("class_names", "{}"), ("sigmas", "sigma={:g}")]:
+        if key in manifest:
+            values = manifest[key]
+            if len(values) < classes:
+                raise ValueError(f"the manifest lists {len(values)} {key} for {classes} "
+                                 f"classes")
+            return [fmt.format(value) for value in values[:classes]]
+    return [f"class {i}" for i in range(classes)]
+
+
+def dataset_class_names(manifest_path: str | os.PathLike) -> list[str]:
+    """The names of every class of a prepared dataset, from its manifest."""
+    manifest = read_manifest(manifest_path)
+    return class_names(manifest, int(manifest["splits"]["test"]["classes"]))

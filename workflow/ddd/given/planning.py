@@ -69,7 +69,7 @@ def identity(found: readers.Decisions, spec: Mapping[str, Any], runs: Mapping[st
     if not _integer_ids(ids):
         manifest["image_names"] = sorted(str(i) for i in ids)
     classes = spec["classes"]
-    if found.labels is not None and _numeric(found.labels):
+    if found.labels is not None and found.predictions is not None and _numeric(found.labels):
         if found.labels.min() < 0:
             raise readers.GivenError(f"{found.source}: labels must be class indices 0, 1, ...; "
                                    f"found {found.labels.min()}")
@@ -106,7 +106,7 @@ def run_decisions(spec: Mapping[str, Any], name: str, path: str) -> pd.DataFrame
     row = found.runs.index(name)
     table = pd.DataFrame({"image_id": found.image_ids, "epoch": 0,
                           "correct": found.correct[row]})
-    if found.labels is not None:
+    if found.labels is not None and found.predictions is not None:
         table["label"], table["prediction"] = found.labels, found.predictions[row]
     return table
 
@@ -196,16 +196,18 @@ def given_study(name: str, spec: dict[str, Any], flags: Flags | None) -> Study:
 def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]:
     """The source of a given study and each given run's file (by run name)."""
     names = section.get("class_names")
-    common = {"class_names": tuple(names) if isinstance(names, list) else names,
-              "classes": section.get("classes")}
+    class_names: str | tuple[str, ...] | None = tuple(names) if isinstance(names, list) \
+        else names
+    classes: int | None = section.get("classes")
     if "matrix" in section:
         path = section["matrix"]
         run_names = section.get("run_names")
         runs = readers.read_matrix(path, run_names).runs
-        files = [path] + ([str(Path(path).with_suffix(".txt"))]
-                          if path.endswith(".npy") and run_names is None else [])
-        return (GivenSource("matrix", tuple(files), False, False, path=path,
-                            run_names=tuple(run_names) if run_names else None, **common),
+        matrix_files = [path] + ([str(Path(path).with_suffix(".txt"))]
+                                 if path.endswith(".npy") and run_names is None else [])
+        return (GivenSource("matrix", tuple(matrix_files), False, False, path=path,
+                            run_names=tuple(run_names) if run_names else None,
+                            class_names=class_names, classes=classes),
                 dict.fromkeys(runs, path))
     if "mvh" in section:
         folder = section["mvh"]
@@ -215,8 +217,9 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
             raise readers.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
                                    f"one with condition: (one study per level)")
         level, decisions = next(iter(levels.items()))
-        files = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
-        return (GivenSource("mvh", files, True, False, path=folder, level=level, **common),
+        csvs = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
+        return (GivenSource("mvh", csvs, True, False, path=folder, level=level,
+                            class_names=class_names, classes=classes),
                 dict.fromkeys(decisions.runs, folder))
     runs = section["runs"]
     if isinstance(runs, list):
@@ -231,7 +234,8 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
     headers = [set(readers.columns(path)) for path in paths.values()]
     return (GivenSource("runs", tuple(dict.fromkeys(paths.values())),
                         all({"label", "prediction"} <= h for h in headers),
-                        all("epoch" in h for h in headers), **common), paths)
+                        all("epoch" in h for h in headers), class_names=class_names,
+                        classes=classes), paths)
 
 
 def _given_names(where: str, section: dict[str, Any], runs: list[str]

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ddd import decisions
-from ddd.analysis import classes as class_names
 from ddd.analysis import dynamics
-from ddd.datasets import gaussian
+from ddd.datasets import arrays, gaussian
 from ddd.datasets.arrays import read_manifest
 from ddd.plots import classes, confusion, difficulty, epochs, kappa, references, rsa
 from ddd.plots.registry import Inputs, figure
@@ -183,7 +182,7 @@ def vs_reference(inputs: Inputs, study: str) -> plt.Figure:
 def confusion_effects(inputs: Inputs, study: str, both_ways: bool,
                       correction: str) -> plt.Figure:
     """Class confusion: change of every class's accuracy per confused pair, in std devs."""
-    names = dict(enumerate(class_names.dataset_class_names(inputs["manifest"])))
+    names = dict(enumerate(arrays.dataset_class_names(inputs["manifest"])))
     return confusion.effects_heatmap(
         pd.read_parquet(inputs["effects"]), names, both_ways, correction,
         f"{study}: accuracy on T, confused vs control (Welch's t-test)")
@@ -193,6 +192,6 @@ def confusion_effects(inputs: Inputs, study: str, both_ways: bool,
         rule="confusion_fig_information")
 def confusion_information(inputs: Inputs, study: str, both_ways: bool) -> plt.Figure:
     """Class confusion: bits of one-vs-rest information on every class gained or lost."""
-    names = dict(enumerate(class_names.dataset_class_names(inputs["manifest"])))
+    names = dict(enumerate(arrays.dataset_class_names(inputs["manifest"])))
     return confusion.information_heatmap(pd.read_parquet(inputs["effects"]), names, both_ways,
                                          f"{study}: information on T, confused - control")
