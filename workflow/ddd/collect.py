@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ddd import decisions
-from ddd.errors import DddError
+from ddd.errors import DddError, rebuild
 
 
 class MismatchError(DddError):
@@ -41,8 +41,8 @@ def final_epoch(paths: Mapping[str, str | os.PathLike], study: str | None = None
             raise MismatchError(
                 f"{path} and {ref_path} differ in their images ({len(table)} vs {len(ref)}; "
                 f"image ids or labels): the runs of a study are evaluated on the same images, "
-                f"so one table was changed outside the workflow. Rebuild it: snakemake "
-                f"--cores 1 --force {path} (or {ref_path})")
+                f"so one table was changed outside the workflow. Rebuild it: "
+                f"{rebuild(path)} (or {ref_path})")
         columns[run] = table["correct"].to_numpy()
         rows.append({"run": run, "condition": meta["condition"],
                      "instance": int(meta["instance"]), "architecture": meta["architecture"],

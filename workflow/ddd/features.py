@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ddd.errors import rebuild
 from ddd.io.atomic import atomic_path
 
 FLOAT16_MAX = float(np.finfo(np.float16).max)
@@ -58,7 +59,6 @@ def load(path: str | os.PathLike) -> Features:
         missing = [k for k in ("image_ids", "labels", "logits", "rsa_image_ids",
                                "activations", "layer") if k not in archive]
         if missing:
-            raise ValueError(f"{path}: lacks arrays {missing}; rebuild it: snakemake "
-                             f"--cores 1 --force {path}")
+            raise ValueError(f"{path}: lacks arrays {missing}; rebuild it: {rebuild(path)}")
         return Features(archive["image_ids"], archive["labels"], archive["logits"],
                         archive["rsa_image_ids"], archive["activations"], str(archive["layer"]))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ddd import features
+from ddd.errors import rebuild
 from ddd.flags import read_mask
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def study_flags(correct_path: str | os.PathLike, source: str,
             if not (np.array_equal(found.image_ids, image_ids)
                     and np.array_equal(found.labels, labels)):
                 raise ValueError(f"{path} and {correct_path} disagree on image ids or "
-                                 f"labels; rebuild it: snakemake --cores 1 --force {path}")
+                                 f"labels; rebuild it: {rebuild(path)}")
             logits.append(found.logits)
         extra = find(labels, mean_probabilities(logits), filter_by)
         flags = extra[COLUMN].to_numpy()

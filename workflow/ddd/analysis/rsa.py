@@ -24,6 +24,7 @@ import pandas as pd
 
 from ddd import features
 from ddd.analysis.tabulate import reference_pairs
+from ddd.errors import rebuild
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ def load_activations(paths: Mapping[str, str | os.PathLike]
             first = (path, found.rsa_image_ids)
         elif not np.array_equal(found.rsa_image_ids, first[1]):
             raise ValueError(f"{path} and {first[0]} hold different RSA images; rebuild "
-                             f"both: snakemake --cores 1 --force {path} {first[0]}")
+                             f"both: {rebuild(path, first[0])}")
         constant = constant_patterns(found.activations)
         if constant:
             log.warning("%s: %d images with a constant activation pattern (dissimilarity 1 "

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ddd.errors import rebuild
 from ddd.io.atomic import atomic_path, write_text
 
 SPLITS = ("train", "test")
@@ -59,9 +60,8 @@ def verify_checksum(path: str | os.PathLike, manifest_path: str | os.PathLike) -
     manifest = json.loads(Path(manifest_path).read_text())
     if sha256(path) != manifest["sha256"]:
         raise ValueError(f"{path} does not match the checksum in {manifest_path}: "
-                         f"the file is corrupt or was replaced; rebuild it: snakemake "
-                         f"--cores 1 --force {path} (a plain `snakemake` does not rebuild a "
-                         f"file that exists)")
+                         f"the file is corrupt or was replaced; rebuild it: {rebuild(path)} "
+                         f"(a plain `snakemake` does not rebuild a file that exists)")
 
 
 def checked(path: str | os.PathLike, verify: bool,

@@ -23,6 +23,7 @@ from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import v2
 
 from ddd.datasets.arrays import checked, write_dataset
+from ddd.errors import rebuild
 from ddd.io.textfile import read_text
 
 EXTENSIONS = (".jpeg", ".jpg", ".png")
@@ -324,8 +325,8 @@ class ImageFiles(Dataset):
             image = decode_image(path, mode=ImageReadMode.RGB)
         except (RuntimeError, OSError) as err:
             raise ValueError(f"corrupt image {path}: {err}; restore it from the original "
-                             f"archive or delete it, then rebuild the index: snakemake "
-                             f"--cores 1 --force results/<study>/data/dataset.npz") from err
+                             f"archive or delete it, then rebuild the index: "
+                             f"{rebuild('results/<study>/data/dataset.npz')}") from err
         if self.transform is not None:
             image = self.transform(image)
         return image, int(self.index.labels[item])

@@ -29,6 +29,7 @@ from torchvision.io import ImageReadMode, decode_jpeg, encode_jpeg
 from torchvision.transforms.v2 import functional as F
 
 from ddd.datasets import arrays, imagenet
+from ddd.errors import rebuild
 from ddd.io.atomic import atomic_dir
 
 INDEX = "index.npz"
@@ -36,8 +37,8 @@ SPLITS = ("train", "test")
 EVALUATED = "test"  # the split stored as evaluation images (crop x crop)
 
 
-def rebuild(folder: str | os.PathLike) -> str:
-    return f"rebuild the store: snakemake --cores 1 --force {folder}"
+def _rebuild_store(folder: str | os.PathLike) -> str:
+    return f"rebuild the store: {rebuild(folder)}"
 
 
 def shard_name(split: str, number: int) -> str:
@@ -166,22 +167,22 @@ def open_split(folder: str | os.PathLike, split: str, dataset_sha256: str,
     if str(index.get("dataset_sha256")) != dataset_sha256:
         raise ValueError(f"image store index {path} was built from another dataset index "
                          f"(sha256 {index.get('dataset_sha256')}, not {dataset_sha256}); "
-                         f"{rebuild(folder)}")
+                         f"{_rebuild_store(folder)}")
     missing = [key for key in keys if key not in index]
     if missing:
-        raise ValueError(f"image store index {path} lacks {missing}; {rebuild(folder)}")
+        raise ValueError(f"image store index {path} lacks {missing}; {_rebuild_store(folder)}")
     store = StoreSplit(str(folder), split, *(index[key] for key in keys[:-1]))
     sizes = index[keys[-1]]
     if not (np.array_equal(store.labels, labels)
             and np.array_equal(store.image_ids, np.arange(len(labels)))):
         raise ValueError(f"image store index {path}: the {split} split's image ids or labels "
-                         f"differ from the dataset's; {rebuild(folder)}")
+                         f"differ from the dataset's; {_rebuild_store(folder)}")
     for number, size in enumerate(sizes):
         shard = store.path(number)
         actual = os.path.getsize(shard) if os.path.isfile(shard) else None
         if actual != size:
             raise ValueError(f"image store shard {shard} has {actual} bytes, its index {path} "
-                             f"records {size}; {rebuild(folder)}")
+                             f"records {size}; {_rebuild_store(folder)}")
     return store
 
 
@@ -200,7 +201,7 @@ def _load(folder: str | os.PathLike, keys: list[str]) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in keys if key in archive}
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         raise ValueError(f"unreadable image store index {path} ({err}); "
-                         f"{rebuild(folder)}") from err
+                         f"{_rebuild_store(folder)}") from err
 
 
 class StoreImages(Dataset):
@@ -228,7 +229,7 @@ class StoreImages(Dataset):
         if zlib.crc32(data) != s.crc32[item]:
             raise ValueError(f"corrupt image store shard {s.path(shard)}: image "
                              f"{s.image_ids[item]} at byte {s.offset[item]} fails its CRC32 "
-                             f"check; {rebuild(s.folder)}")
+                             f"check; {_rebuild_store(s.folder)}")
         return torch.frombuffer(bytearray(data), dtype=torch.uint8)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:

@@ -21,6 +21,7 @@ from torch import nn
 from ddd import decisions, features
 from ddd.analysis import rsa
 from ddd.datasets import arrays
+from ddd.errors import rebuild
 from ddd.study import Recipe
 from ddd.train import splits
 from ddd.train.batches import Data, channel_stats, eval_batches
@@ -57,8 +58,7 @@ def load_model(path: str | os.PathLike, architecture: str, num_classes: int, ima
         model.load_state_dict(state)
     except (RuntimeError, OSError, KeyError, EOFError, pickle.UnpicklingError) as err:
         raise ValueError(f"{path}: cannot load it as a {architecture} with {num_classes} "
-                         f"classes ({err}); rebuild it: snakemake --cores 1 --force {path}"
-                         ) from err
+                         f"classes ({err}); rebuild it: {rebuild(path)}") from err
     # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
     return model.to(device, memory_format=torch.channels_last).eval()  # type: ignore[call-overload]
 
@@ -152,8 +152,7 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
             and np.array_equal(final["label"].to_numpy(), labels)):
         raise ValueError(f"{decisions_path} does not hold the evaluation images of "
                          f"{data_path} (image ids or labels differ): it was changed or made "
-                         f"on another dataset. Rebuild it: snakemake --cores 1 --force "
-                         f"{decisions_path}")
+                         f"on another dataset. Rebuild it: {rebuild(decisions_path)}")
     differ = int(np.sum(logits.argmax(1) != final["prediction"].to_numpy()))
     stored = logits.astype(np.float16)
     ties = int(np.sum(stored.max(1) == np.sort(stored, axis=1)[:, -2]))
@@ -167,7 +166,7 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
                 f"the model {model_path} decides {differ} of {len(labels)} images otherwise "
                 f"than its decision table {decisions_path}, on a deterministic CPU run "
                 f"evaluated as in training: the two files are not of the same training. "
-                f"Rebuild both: snakemake --cores 1 --force {decisions_path}")
+                f"Rebuild both: {rebuild(decisions_path)}")
         log.warning("the model's decisions are not reproduced exactly (GPU non-determinism "
                     "or another device or batch size than in training)")
     log.info("layer %r: %d images x %d values", layer, *activations.shape)
