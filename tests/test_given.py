@@ -212,3 +212,20 @@ def test_float_masks_ids_and_the_ambiguous_integer_array(tmp_path):
         label_errors.read_known(tmp_path / "half.npy", ids, format="mask")
     with pytest.raises(ValueError, match=r"unknown format 'list'; valid: \['ids', 'mask'\]"):
         label_errors.read_known(tmp_path / "ids.npy", ids, format="list")
+
+
+def test_the_plan_reads_run_names_not_values(tmp_path):
+    """Parsing the Snakefile (every job re-parses it) reads names only; the jobs read and
+    check the values."""
+    np.save(tmp_path / "m.npy", np.array([[0, 2, 1], [1, 1, 0]]))  # a 2: not correctness
+    (tmp_path / "m.txt").write_text("a\nb\n")
+    assert readers.matrix_runs(tmp_path / "m.npy") == ["a", "b"]
+    with pytest.raises(readers.GivenError, match="m.npy: the matrix must be true/false"):
+        readers.read_matrix(tmp_path / "m.npy")
+    pd.DataFrame({"run": ["x", "y"], "7": [1, 0], "9": [0, 5]}).to_csv(tmp_path / "w.csv",
+                                                                     index=False)
+    assert readers.matrix_runs(tmp_path / "w.csv") == ["x", "y"]
+    folder = mvh_folder(tmp_path)
+    assert readers.mvh_runs(folder) == {level: list(d.runs) for level, d in
+                                        readers.read_mvh(folder).items()}
+    assert readers.mvh_runs(folder, "bw") == {"bw": ["resnet50", "subject-01", "subject-02"]}

@@ -202,7 +202,7 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
     if "matrix" in section:
         path = section["matrix"]
         run_names = section.get("run_names")
-        runs = readers.read_matrix(path, run_names).runs
+        runs = readers.matrix_runs(path, run_names)
         matrix_files = [path] + ([str(Path(path).with_suffix(".txt"))]
                                  if path.endswith(".npy") and run_names is None else [])
         return (GivenSource("matrix", tuple(matrix_files), False, False, path=path,
@@ -212,15 +212,15 @@ def _given_source(section: dict[str, Any]) -> tuple[GivenSource, dict[str, str]]
     if "mvh" in section:
         folder = section["mvh"]
         level = section.get("condition")
-        levels = readers.read_mvh(folder, None if level is None else str(level))
+        levels = readers.mvh_runs(folder, None if level is None else str(level))
         if len(levels) > 1:
             raise readers.GivenError(f"{folder} holds condition levels {list(levels)}; choose "
                                    f"one with condition: (one study per level)")
-        level, decisions = next(iter(levels.items()))
+        level, observers = next(iter(levels.items()))
         csvs = tuple(str(path) for path in sorted(Path(folder).glob("*.csv")))
         return (GivenSource("mvh", csvs, True, False, path=folder, level=level,
                             class_names=class_names, classes=classes),
-                dict.fromkeys(decisions.runs, folder))
+                dict.fromkeys(observers, folder))
     runs = section["runs"]
     if isinstance(runs, list):
         stems = [Path(path).stem for path in runs]

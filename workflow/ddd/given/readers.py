@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -162,21 +163,11 @@ def read_matrix(path: str | os.PathLike, run_names: Sequence[str] | None = None)
     """A runs x images correctness matrix (module docstring for the layouts)."""
     path = Path(path)
     if path.suffix == ".npy":
-        try:
-            values = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise GivenError(f"{path}: not a readable .npy array ({err})") from err
-        if values.ndim != 2:
-            raise GivenError(f"{path}: expected a runs x images matrix, got shape "
-                             f"{values.shape}")
-        names = list(run_names) if run_names is not None else _sibling_names(path)
-        if len(names) != len(values):
-            raise GivenError(f"{path}: {len(values)} runs (rows) but {len(names)} run names")
+        values = _load_npy(path)
+        names = _npy_run_names(path, values.shape, run_names)
         return Decisions(np.arange(values.shape[1]), names,
                          _binary(values, path, "the matrix"), source=str(path))
-    if run_names is not None:
-        raise GivenError(f"{path}: run names come from the table's headers; give run_names "
-                         f"only for .npy")
+    _no_run_names(path, run_names)
     table = _read_table(path)
     first = table.columns[0] if len(table.columns) else None
     if first == "image_id":
@@ -186,15 +177,59 @@ def read_matrix(path: str | os.PathLike, run_names: Sequence[str] | None = None)
         wide = table.set_index("run")
         ids, names, by_run = _ids_from_headers(wide.columns), list(wide.index.astype(str)), True
     else:
-        raise GivenError(f"{path}: a correctness matrix has first column image_id (images as "
-                         f"rows, one column per run) or run (runs as rows, one column per "
-                         f"image id); its first column is {first!r}")
+        raise _layout_error(path, first)
     numeric = all(pd.api.types.is_bool_dtype(t) or pd.api.types.is_numeric_dtype(t)
                   for t in wide.dtypes)  # bool beside 0/1 columns: one float array
     values = wide.to_numpy(dtype=float if numeric else None)
     return Decisions(np.asarray(ids), list(names),
                      _binary(values if by_run else values.T, path, "the matrix"),
                      source=str(path))
+
+
+def matrix_runs(path: str | os.PathLike, run_names: Sequence[str] | None = None
+                ) -> list[str]:
+    """The run names of a correctness matrix, read without its values: what the plan needs
+    when the Snakefile is parsed (the jobs read and check the values, read_matrix)."""
+    path = Path(path)
+    if path.suffix == ".npy":
+        return _npy_run_names(path, _load_npy(path, mmap_mode="r").shape, run_names)
+    _no_run_names(path, run_names)
+    header = columns(path)
+    first = header[0] if header else None
+    if first == "image_id":
+        return header[1:]
+    if first == "run":
+        return _read_table(path, lambda column: column == "run")["run"].astype(str).tolist()
+    raise _layout_error(path, first)
+
+
+def _load_npy(path: Path, mmap_mode: Literal["r"] | None = None) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise GivenError(f"{path}: not a readable .npy array ({err})") from err
+
+
+def _npy_run_names(path: Path, shape: tuple[int, ...], run_names: Sequence[str] | None
+                   ) -> list[str]:
+    if len(shape) != 2:
+        raise GivenError(f"{path}: expected a runs x images matrix, got shape {shape}")
+    names = list(run_names) if run_names is not None else _sibling_names(path)
+    if len(names) != shape[0]:
+        raise GivenError(f"{path}: {shape[0]} runs (rows) but {len(names)} run names")
+    return names
+
+
+def _no_run_names(path: Path, run_names: Sequence[str] | None) -> None:
+    if run_names is not None:
+        raise GivenError(f"{path}: run names come from the table's headers; give run_names "
+                         f"only for .npy")
+
+
+def _layout_error(path: Path, first: object) -> GivenError:
+    return GivenError(f"{path}: a correctness matrix has first column image_id (images as "
+                      f"rows, one column per run) or run (runs as rows, one column per "
+                      f"image id); its first column is {first!r}")
 
 
 def read_any(paths: Sequence[str | os.PathLike], condition: str | None = None
@@ -225,15 +260,34 @@ def read_mvh(folder: str | os.PathLike, condition: str | None = None) -> dict[st
     order of first appearance), or only `condition`'s. Column names are matched
     case-insensitively (some files write Session)."""
     folder = Path(folder)
+    trials = _mvh_trials(folder, MVH_COLUMNS)
+    return {level: _mvh_level(folder, level, trials)
+            for level in _mvh_levels(folder, trials, condition)}
+
+
+def mvh_runs(folder: str | os.PathLike, condition: str | None = None) -> dict[str, list[str]]:
+    """Condition level -> observers of model-vs-human raw data, from two columns of each
+    file: what the plan needs when the Snakefile is parsed (the jobs read the trials,
+    read_mvh)."""
+    folder = Path(folder)
+    trials = _mvh_trials(folder, ("subj", "condition"))
+    return {level: list(trials) for level in _mvh_levels(folder, trials, condition)}
+
+
+def _mvh_trials(folder: Path, needed: Sequence[str]) -> dict[str, tuple[Path, pd.DataFrame]]:
+    """Observer -> (file, its trials) of a model-vs-human folder, one observer per file;
+    of each file the `needed` columns alone unless they are all of MVH_COLUMNS."""
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
     if not files:
         raise GivenError(f"{folder}: no CSV files; give a folder of model-vs-human raw-data "
                          f"CSVs, one per observer")
+    only = None if set(needed) == set(MVH_COLUMNS) else set(needed)
     trials: dict[str, tuple[Path, pd.DataFrame]] = {}
     for path in files:
-        table = _read_table(path)
+        table = _read_table(path, None if only is None
+                            else lambda column: str(column).lower() in only)
         table.columns = [str(c).lower() for c in table.columns]
-        missing = [c for c in MVH_COLUMNS if c not in table.columns]
+        missing = [c for c in needed if c not in table.columns]
         if missing:
             raise GivenError(f"{path}: lacks model-vs-human columns {missing}; it has "
                              f"{list(table.columns)}")
@@ -245,14 +299,21 @@ def read_mvh(folder: str | os.PathLike, condition: str | None = None) -> dict[st
             raise GivenError(f"{path} and {trials[subjects[0]][0]} both hold observer "
                              f"{subjects[0]!r}; merge their sessions into one file")
         table["condition"] = table["condition"].astype(str)
-        table["image_id"] = table["imagename"].astype(str).map(short_imagename)
+        if "imagename" in table:
+            table["image_id"] = table["imagename"].astype(str).map(short_imagename)
         trials[subjects[0]] = (path, table)
+    return trials
+
+
+def _mvh_levels(folder: Path, trials: dict[str, tuple[Path, pd.DataFrame]],
+                condition: str | None) -> list[str]:
+    """The condition levels to analyse: all, in order of first appearance, or `condition`."""
     levels = list(dict.fromkeys(c for _, t in trials.values() for c in t["condition"]))
-    if condition is not None:
-        if str(condition) not in levels:
-            raise GivenError(f"{folder}: no condition {condition!r}; levels: {levels}")
-        levels = [str(condition)]
-    return {level: _mvh_level(folder, level, trials) for level in levels}
+    if condition is None:
+        return levels
+    if str(condition) not in levels:
+        raise GivenError(f"{folder}: no condition {condition!r}; levels: {levels}")
+    return [str(condition)]
 
 
 def short_imagename(imagename: str) -> str:
@@ -296,19 +357,21 @@ def _mvh_level(folder: Path, level: str, trials: dict[str, tuple[Path, pd.DataFr
                      source=f"{folder} (condition {level})")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path, usecols: Callable[[str], bool] | None = None) -> pd.DataFrame:
+    """A CSV or Parquet table; `usecols`: only the columns it accepts."""
     if not path.is_file():
         raise FileNotFoundError(f"decisions file {path} does not exist")
     if path.suffix == ".csv":
         try:
-            return pd.read_csv(path, encoding="utf-8-sig")
+            return pd.read_csv(path, encoding="utf-8-sig", usecols=usecols)
         except UnicodeDecodeError as err:
             raise GivenError(str(not_utf8(path, err))) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
             raise GivenError(f"{path}: not a readable CSV table ({err})") from err
     if path.suffix == ".parquet":
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, columns=None if usecols is None else
+                                   [c for c in pq.read_schema(path).names if usecols(c)])
         except (pa.ArrowException, OSError) as err:
             raise GivenError(f"{path}: not a readable Parquet file ({err})") from err
     raise GivenError(f"{path}: unknown format {path.suffix!r}; give .csv, .parquet, or .npy "
