@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ddd import plan
+from tests.workflow_runs import planned
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
@@ -31,16 +29,11 @@ def test_config_validates_and_dry_runs(path, tmp_path):
     config = yaml.safe_load(path.read_text())
     (study,) = plan.load(config).studies.values()
     assert len(study.runs) == RUNS[path.stem]
-    out = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-         "--directory", str(tmp_path), "--configfile", str(path), "--cores", "1",
-         "--dry-run"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    jobs = dict(re.findall(r"^(train|infer|dataset|image_store)\s+(\d+)$", out.stdout, re.M))
-    assert int(jobs.get("train", 0)) == len(study.trained_ids)
-    assert int(jobs.get("infer", 0)) == len(study.pretrained_ids)
-    assert jobs["dataset"] == "1"
-    assert jobs.get("image_store", "0") == ("1" if "store" in study.dataset else "0")
+    jobs, _ = planned(tmp_path, config)
+    assert jobs.get("train", 0) == len(study.trained_ids)
+    assert jobs.get("infer", 0) == len(study.pretrained_ids)
+    assert jobs["dataset"] == 1
+    assert jobs.get("image_store", 0) == ("store" in study.dataset)
 
 
 def test_paper_recipes():
