@@ -42,6 +42,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
+include: "workflow/rules/acceptable.smk"
 
 
 rule all:
@@ -50,6 +51,7 @@ rule all:
         all_targets(),
         experiment_targets(),
         design.targets(CONFUSION),
+        acceptable_targets(),
 
 
 onsuccess:

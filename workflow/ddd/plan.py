@@ -24,7 +24,7 @@ import jsonschema
 import yaml
 
 from ddd import flags
-from ddd.analysis import scaling
+from ddd.analysis import acceptable, scaling
 from ddd.confusion import design
 from ddd.given import readers
 from ddd.io.textfile import read_text
@@ -185,6 +185,11 @@ def check_files(plan: Plan) -> None:
     and readable: checked when the DAG is built, not first by a job at the end of a run."""
     for study in plan.studies.values():
         label_errors = study.label_errors or {}
+        if (study.acceptable and study.acceptable.get("source") != "review"
+                and not Path(study.acceptable["path"]).is_file()):
+            raise ConfigError(f"config: study {study.name!r}: acceptable labels file "
+                              f"{study.acceptable['path']} does not exist: fix "
+                              f"acceptable_labels.path")
         try:
             if label_errors.get("source") == "file":
                 flags.check_file(label_errors["path"], None, "label_errors")
@@ -213,9 +218,46 @@ def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:
 
 
 def _study(name: str, spec: dict[str, Any]) -> Study:
+    study = _given_study(name, spec) if "given" in spec else _trained_study(name, spec)
+    if "acceptable_labels" in spec:
+        study = dataclasses.replace(study, acceptable=_acceptable(study,
+                                                                  spec["acceptable_labels"]))
+    return study
+
+
+def _acceptable(study: Study, spec: dict[str, Any]) -> dict[str, str]:
+    """A study's acceptable labels: the file (the timm copy for source timm) and format."""
+    where = f"config: studies.{study.name}.acceptable_labels"
+    if study.given is not None and not study.given.labels:
+        raise ConfigError(f"{where}: the given runs hold correctness only, no predictions, "
+                          f"so no answer can be checked against acceptable labels: give "
+                          f"files with label and prediction columns, or remove "
+                          f"acceptable_labels")
+    if spec["source"] == "timm":
+        if study.kind != "imagenet" or "path" in spec or spec["format"] != "real_json":
+            raise ConfigError(f"{where}: source timm reads the ReaL labels of the ImageNet "
+                              f"validation set (format real_json, no path); for this study "
+                              f"give source: file with a path")
+        try:
+            return {"path": str(acceptable.timm_real_json()), "format": "real_json"}
+        except acceptable.AcceptableLabelsError as err:
+            raise ConfigError(f"config: studies.{study.name}.{err}") from None
+    if spec["source"] == "review":
+        if "path" in spec:
+            raise ConfigError(f"{where}: source review reads the scored review "
+                              f"(results/{study.name}/review/acceptable.csv); remove path")
+        return {"path": f"results/{study.name}/review/acceptable.csv", "format": "table",
+                "source": "review"}
+    if "path" not in spec:
+        raise ConfigError(f"{where}: source file needs path: the acceptable-labels file")
+    if Path(spec["path"]).parts[:1] == ("results",):
+        raise ConfigError(f"{where}: {spec['path']} lies under results/, where the workflow "
+                          f"writes; move the file elsewhere")
+    return {"path": spec["path"], "format": spec["format"]}
+
+
+def _trained_study(name: str, spec: dict[str, Any]) -> Study:
     where = f"studies.{name}"
-    if "given" in spec:
-        return _given_study(name, spec)
     conditions = spec.get("conditions", {})
     pretrained = spec.get("pretrained", {})
     both = sorted(conditions.keys() & pretrained.keys())
