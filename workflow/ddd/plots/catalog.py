@@ -219,8 +219,7 @@ def rectified(inputs: Inputs, study: str) -> plt.Figure:
         pd.read_csv(inputs["transitions"]), f"{study}: which errors are errors")
 
 
-@figure("fig21_impossible_causes", {"table": "results/{study}/tables/impossible_causes.csv"},
-        scope="causes")
+@figure("fig21_impossible_causes", {"table": "results/{study}/tables/impossible_causes.csv"})
 def impossible_causes(inputs: Inputs, study: str) -> plt.Figure:
     """Impossible and in-between images by cause: label error, acceptable answer, both,
     neither, no acceptable label."""
