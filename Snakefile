@@ -52,6 +52,7 @@ rule all:
         experiment_targets(),
         design.targets(CONFUSION),
         acceptable_targets(),
+        review_targets(),
 
 
 onsuccess:

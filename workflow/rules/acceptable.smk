@@ -147,3 +147,73 @@ rule impossible_causes:
         flag_format=flag_format,
     script:
         "../scripts/impossible_causes.py"
+
+
+# The error-review page (config review): built for every study with images when
+# review.images > 0; its answer files score to results/<study>/review/acceptable.csv,
+# which a study reads with acceptable_labels: {source: review}.
+def review_targets():
+    if config["review"]["images"] == 0:
+        return []
+    return [
+        f"results/{name}/review/{file}"
+        for name, study in MAIN_STUDIES.items()
+        if not study.given
+        for file in ("index.html", "manifest.json")
+    ]
+
+
+def review_folder(study):
+    return config["review"]["responses"].format(study=study)
+
+
+def review_responses(wildcards):
+    files = sorted(str(p) for p in Path(review_folder(wildcards.study)).glob("*.csv"))
+    if not files:
+        raise ValueError(
+            f"no review answer files (*.csv) in {review_folder(wildcards.study)}/: put "
+            f"the files the review page (results/{wildcards.study}/review/index.html) "
+            f"downloads there, or set review.responses"
+        )
+    return files
+
+
+rule review_page:
+    input:
+        unpack(histogram_decision_tables),
+        images="results/{study}/analysis/images.parquet",
+        data="results/{study}/data/dataset.npz",
+        data_manifest="results/{study}/data/manifest.json",
+    output:
+        page="results/{study}/review/index.html",
+        manifest="results/{study}/review/manifest.json",
+        stimuli=directory("results/{study}/review/stimuli"),
+    log:
+        "logs/{study}/review/page.log",
+    conda:
+        ANALYSIS_ENV
+    params:
+        runs=histogram_runs,
+        images=config["review"]["images"],
+        display_size=config["experiment"]["display_size"],
+    script:
+        "../scripts/review_page.py"
+
+
+rule review_scores:
+    input:
+        manifest="results/{study}/review/manifest.json",
+        responses=review_responses,
+    output:
+        acceptable="results/{study}/review/acceptable.csv",
+        agreement="results/{study}/review/agreement.csv",
+        reviews="results/{study}/review/reviews.csv",
+        summary="results/{study}/review/summary.txt",
+    log:
+        "logs/{study}/review/scores.log",
+    conda:
+        ANALYSIS_ENV
+    params:
+        rule=config["review"]["rule"],
+    script:
+        "../scripts/review_scores.py"
