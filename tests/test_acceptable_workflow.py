@@ -5,6 +5,7 @@ a count by hand, and changing the fixture reruns only the rectified jobs."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from ddd import decisions
+from tests import reviewer
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = Path("/usr/share/datasets/fashion-mnist")
@@ -69,11 +71,12 @@ def write_fixture(path: Path, pairs: list[tuple[int, int]]) -> list[int]:
     return ids
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, targets: list[str] = TARGETS
+              ) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
          "--directory", str(workdir), "--configfile", str(workdir / "config.yaml"),
-         "--cores", "2", *args, *TARGETS], capture_output=True, text=True, timeout=900)
+         "--cores", "2", *args, *targets], capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +128,45 @@ def test_changing_the_fixture_reruns_only_the_rectified_jobs(workdir):
     stats = (out.stdout + out.stderr).split("Job stats:")[1].split("total")[0]
     rules = set(re.findall(r"^(\w+)\s+\d+$", stats, re.M))
     assert rules == RECTIFIED_RULES
+
+
+@pytest.mark.skipif(reviewer.CHROMIUM is None, reason=reviewer.SKIP_REASON)
+def test_review_page_answers_feed_the_rectified_analyses(workdir):
+    """The workflow's review page, answered in Chromium by two scripted reviewers (one
+    accepts the dataset label and every answer of two or more runs, one the dataset label
+    and Shirt for a T-shirt/top); scored with rule any, the rectified analyses read it."""
+    config = {**CONFIG, "review": {"images": 12, "rule": "any"}}
+    config["studies"] = {"fashion": {**CONFIG["studies"]["fashion"],
+                                     "acceptable_labels": {"source": "review"}}}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    out = snakemake(workdir, targets=["results/fashion/review/index.html"])
+    assert out.returncode == 0, out.stdout + out.stderr
+    folder = workdir / "results/fashion/review"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    runs_of = {(i["image_id"], c["class"]): c["runs"] for i in manifest["items"]
+               for c in i["candidates"]}
+    label_of = {i["image_id"]: i["label"] for i in manifest["items"]}
+
+    def frequent(image: int, candidate: int) -> bool:
+        return candidate == label_of[image] or (runs_of[(image, candidate)] or 0) >= 2
+
+    def shirt(image: int, candidate: int) -> bool:
+        return candidate == label_of[image] or (label_of[image], candidate) == (TSHIRT, SHIRT)
+
+    (folder / "responses").mkdir()
+    with reviewer.served(folder) as url, reviewer.chromium() as browser:
+        seen = [reviewer.review(browser, url, name, accept, folder / "responses")[1]
+                for name, accept in (("frequent", frequent), ("shirt", shirt))]
+    out = snakemake(workdir)
+    assert out.returncode == 0, out.stdout + out.stderr
+    accepted = {(s["image_id"], c) for reviewed in seen for s in reviewed for c in s["ticked"]}
+    scored = pd.read_csv(folder / "acceptable.csv")
+    assert set(zip(scored["image_id"], scored["label"].astype(int), strict=True)) == accepted
+    accuracy = pd.read_csv(workdir / "results/fashion/tables/rectified_accuracy.csv")
+    for run, rectified in zip(accuracy["run"], accuracy["rectified"], strict=True):
+        table = decisions.read(workdir / f"results/fashion/decisions/{run}.parquet", epoch=-1)
+        right = sum((k, p) in accepted if k in label_of else p == y
+                    for k, y, p in zip(table["image_id"], table["label"], table["prediction"],
+                                       strict=True))
+        assert rectified == right / TEST
+    assert "error review fashion: 2 reviewers, 12 images" in (folder / "summary.txt").read_text()
