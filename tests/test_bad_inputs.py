@@ -26,7 +26,7 @@ import pytest
 from ddd import collect, decisions, features, flags, plan
 from ddd.analysis import acceptable, label_errors, rsa
 from ddd.datasets import cifar, imagenet
-from ddd.experiment import scoring
+from ddd.experiment import review_scoring, scoring
 from ddd.experiment.page import CSV_COLUMNS
 from ddd.io import workdir
 from ddd.study import Recipe
@@ -366,6 +366,23 @@ def acceptable_table_lacks_label(folder):
 def acceptable_label_name_not_index(folder):
     (folder / "acc.csv").write_text("image_id,label\n0,1\n1,Shirt\n")
     read_acceptable(folder / "acc.csv")
+
+
+@case(r"real.json: no evaluation image has an acceptable label",
+      r"give each image its acceptable labels")
+def acceptable_every_set_empty(folder):
+    (folder / "real.json").write_text("[" + ", ".join(["[]"] * IMAGES) + "]")
+    read_acceptable(folder / "real.json", "real_json")
+
+
+@case(r"bad.csv:2: candidate 9 is not shown with item 1",
+      r"score the files of this study's review page", scoring.ResponseError)
+def review_answer_of_an_unshown_candidate(folder):
+    manifest = {"items": [{"item": 1, "image_id": 4, "label": 0,
+                           "candidates": [{"class": 0}, {"class": 2}]}]}
+    (folder / "bad.csv").write_text("reviewer,item,image_id,candidate,acceptable\n"
+                                    "r,1,4,9,1\nr,1,4,0,1\nr,1,4,2,0\n")
+    review_scoring.read_all([folder / "bad.csv"], manifest)
 
 
 @case(r"acceptable_labels source timm: the timm package is not installed",

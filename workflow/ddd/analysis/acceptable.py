@@ -81,6 +81,11 @@ def read(path: str | os.PathLike, format: str, image_ids: np.ndarray, labels: np
         raise AcceptableLabelsError(f"acceptable_labels.format {format!r} is not one of "
                                     f"{', '.join(FORMATS)}")
     _check_labels(path, table["label"].to_numpy(), n_classes)
+    if table.empty:
+        raise AcceptableLabelsError(f"{path}: no evaluation image has an acceptable label, "
+                                    f"so every image would be left out of the rectified "
+                                    f"analyses; give each image its acceptable labels (an "
+                                    f"empty list or label leaves only that image out)")
     return (table.drop_duplicates().sort_values(COLUMNS, ignore_index=True)
             .astype({"image_id": np.int32, "label": np.int16}))
 

@@ -41,8 +41,10 @@ def _row(fields: dict[str, str], items: dict[int, dict]) -> dict:
         raise ValueError(f"image_id {image} is not item {item}'s image "
                          f"{items[item]['image_id']}")
     candidate = _int(fields["candidate"], "candidate")
-    if candidate not in {c["class"] for c in items[item]["candidates"]}:
-        raise ValueError(f"candidate {candidate} is not shown with item {item}")
+    shown = [c["class"] for c in items[item]["candidates"]]
+    if candidate not in shown:
+        raise ValueError(f"candidate {candidate} is not shown with item {item} (shown: "
+                         f"{shown}); score the files of this study's review page")
     accepted = fields["acceptable"].strip()
     if accepted not in ("0", "1"):
         raise ValueError(f"acceptable {accepted!r} is neither 0 nor 1")
