@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from ddd.analysis import acceptable, difficulty, rectified
 
@@ -172,3 +175,36 @@ def test_timm_source_resolves_to_the_shipped_file(tmp_path):
     assert spec["format"] == "real_json"
     assert Path(spec["path"]).samefile(Path(importlib.util.find_spec("timm").origin).parent
                                        / "data/_info/imagenet_real_labels.json")
+
+
+@pytest.mark.workflow
+def test_given_study_is_rectified_from_its_predictions(tmp_path, rng):
+    ids = np.arange(5000, 5000 + 2 * 60, 2)  # ids of a given study need not be 0..n-1
+    labels = rng.integers(0, 4, ids.size)
+    predictions = {}
+    for run in ("m1", "m2", "m3"):
+        right = rng.random(ids.size) < np.linspace(0.1, 0.9, ids.size)
+        predictions[run] = np.where(right, labels, (labels + rng.integers(1, 4, ids.size)) % 4)
+        pd.DataFrame({"image_id": ids, "label": labels, "prediction": predictions[run]}
+                     ).to_csv(tmp_path / f"{run}.csv", index=False)
+    extra = ids[labels == 1][:10]  # these images also accept class 2
+    write_table(tmp_path / "acc.csv", [(i, x) for i in extra for x in (1, 2)])
+    config = {"studies": {"g": {"given": {"runs": [f"{r}.csv" for r in predictions]},
+                                "base_condition": "m1",
+                                "acceptable_labels": {"path": "acc.csv", "format": "table"}}},
+              "analysis": {"histogram_runs": "all", "difficulty": {"shares_all_but": 0},
+                           "bootstrap": {"resamples": 10}},
+              "experiment": {"pairs": 0}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile"),
+         "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+         "--cores", "2", "results/g/tables/rectified.csv", "results/g/rectified/summary.txt"],
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    accuracy = pd.read_csv(tmp_path / "results/g/tables/rectified_accuracy.csv")
+    for run, value in zip(accuracy["run"], accuracy["rectified"], strict=True):
+        p = predictions[run.removesuffix("-1")]
+        hand = np.mean((p == labels) | (np.isin(ids, extra) & (p == 2)))
+        assert value == pytest.approx(hand)
