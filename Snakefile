@@ -43,12 +43,15 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
+include: "workflow/rules/acceptable.smk"
 
 
 rule all:
     default_target: True
     input:
         targets.default_targets(PLAN, config),
+        acceptable_targets(),
+        review_targets(),
 
 
 onsuccess:

@@ -24,9 +24,9 @@ import pandas as pd
 import pytest
 
 from ddd import collect, decisions, features, flags, plan
-from ddd.analysis import label_errors, rsa
+from ddd.analysis import acceptable, label_errors, rsa
 from ddd.datasets import cifar, imagenet
-from ddd.experiment import scoring
+from ddd.experiment import review_scoring, scoring
 from ddd.experiment.page import CSV_COLUMNS
 from ddd.io import workdir, yamlfile
 from ddd.study import Recipe
@@ -322,6 +322,98 @@ def answers_header_lacks_a_column(folder):
 
 
 # --- the working directory ------------------------------------------------------------
+
+# --- acceptable labels ----------------------------------------------------------------
+
+def read_acceptable(path: Path, format: str = "table") -> object:
+    """Read an acceptable-labels file for a study of IMAGES images and 3 classes."""
+    return acceptable.read(path, format, np.arange(IMAGES), np.zeros(IMAGES, int), 3)
+
+
+@case(r"real.json: 11 entries for a study of 12 evaluation images",
+      r"use the file of this evaluation set")
+def acceptable_real_json_wrong_length(folder):
+    (folder / "real.json").write_text("[[0]" + ", [1]" * 10 + "]")
+    read_acceptable(folder / "real.json", "real_json")
+
+
+@case(r"real.json: not valid JSON", r"list of label lists")
+def acceptable_real_json_broken(folder):
+    (folder / "real.json").write_text("[[0], [1")
+    read_acceptable(folder / "real.json", "real_json")
+
+
+@case(r"acc.csv: label 7 is outside the study's 3 classes", r"use the file of this dataset")
+def acceptable_label_outside_classes(folder):
+    (folder / "acc.csv").write_text("image_id,label\n0,1\n1,7\n")
+    read_acceptable(folder / "acc.csv")
+
+
+@case(r"acc.csv: 1 image ids are not evaluation images of the study \(e.g. \[40\]",
+      r"use the file of this study's evaluation set")
+def acceptable_ids_not_in_study(folder):
+    (folder / "acc.csv").write_text("image_id,label\n0,1\n40,2\n")
+    read_acceptable(folder / "acc.csv")
+
+
+@case(r"acc.csv: lacks columns \['label'\]", r"one image_id,label row")
+def acceptable_table_lacks_label(folder):
+    (folder / "acc.csv").write_text("image_id,answer\n0,1\n")
+    read_acceptable(folder / "acc.csv")
+
+
+@case(r"acc.csv: row 2 .* is not an integer image id and label", r"give class indices")
+def acceptable_label_name_not_index(folder):
+    (folder / "acc.csv").write_text("image_id,label\n0,1\n1,Shirt\n")
+    read_acceptable(folder / "acc.csv")
+
+
+@case(r"real.json: no evaluation image has an acceptable label",
+      r"give each image its acceptable labels")
+def acceptable_every_set_empty(folder):
+    (folder / "real.json").write_text("[" + ", ".join(["[]"] * IMAGES) + "]")
+    read_acceptable(folder / "real.json", "real_json")
+
+
+@case(r"bad.csv:2: candidate 9 is not shown with item 1",
+      r"score the files of this study's review page", scoring.ResponseError)
+def review_answer_of_an_unshown_candidate(folder):
+    manifest = {"items": [{"item": 1, "image_id": 4, "label": 0,
+                           "candidates": [{"class": 0}, {"class": 2}]}]}
+    (folder / "bad.csv").write_text("reviewer,item,image_id,candidate,acceptable\n"
+                                    "r,1,4,9,1\nr,1,4,0,1\nr,1,4,2,0\n")
+    review_scoring.read_all([folder / "bad.csv"], manifest)
+
+
+@case(r"acceptable_labels source timm: the timm package is not installed",
+      r"pip install timm")
+def acceptable_timm_absent(folder, monkeypatch):
+    monkeypatch.setattr(acceptable.importlib.util, "find_spec", lambda name: None)
+    plan.load({"studies": {"i": {"dataset": {"kind": "imagenet", "path": str(folder)},
+                                 "pretrained": {"resnet18": {}, "resnet50": {}},
+                                 "base_condition": "resnet18",
+                                 "acceptable_labels": {"source": "timm"}}},
+               "analysis": {"histogram_runs": "all", "difficulty": {"shares_all_but": 0}}})
+
+
+@case(r"studies.m.acceptable_labels: the given runs hold correctness only",
+      r"give files with label and prediction columns")
+def acceptable_labels_of_correctness_only_runs(folder, monkeypatch):
+    monkeypatch.chdir(folder)
+    np.save("correct.npy", np.eye(3, 12, dtype=bool))
+    plan.load({"studies": {"m": {"given": {"matrix": "correct.npy",
+                                           "run_names": ["a", "b", "c"]},
+                                 "base_condition": "a",
+                                 "acceptable_labels": {"path": "acc.csv",
+                                                       "format": "table"}}},
+               "analysis": {"histogram_runs": "all"}})
+
+
+@case(r"acceptable labels file .*acc.csv does not exist", r"fix acceptable_labels.path")
+def acceptable_file_missing(folder):
+    plan.check_files(config(lambda c: c["studies"]["tiny"].update(
+        acceptable_labels={"path": str(folder / "acc.csv"), "format": "table"})))
+
 
 def read_only(folder: Path, monkeypatch) -> None:
     """`folder` unwritable, for root too (who may write anywhere): os.access says no."""

@@ -217,7 +217,8 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
                       "collect_decisions": 1, "image_table": 1, "vs_reference": 1,
                       "difficulty": 1, "kappa": 1,
                       "epoch_dynamics": 1, "balanced_subset": 1, "class_accuracy": 1,
-                      "summary": 1, **dict.fromkeys(set(FIGURES) - {"fig04_base_over_epochs"}, 1),
+                      "summary": 1, "impossible_causes": 1,
+                      **dict.fromkeys(set(FIGURES) - {"fig04_base_over_epochs"}, 1),
                       "experiment_pairs": 1, "experiment_page": 1,
                       "fig13_kappa_vs_base_datasets": 1, "all": 1}
     # Fig 4 draws the base run only, so it is not among them.

@@ -13,10 +13,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ddd import flags, schema
-from ddd.analysis import scaling
+from ddd.analysis import acceptable, scaling
 from ddd.confusion import design
 from ddd.errors import ConfigError
 from ddd.given import planning
@@ -113,6 +114,11 @@ def check_files(plan: Plan) -> None:
     and readable: checked when the DAG is built, not first by a job at the end of a run."""
     for study in plan.studies.values():
         label_errors = study.label_errors or {}
+        if (study.acceptable and study.acceptable.get("source") != "review"
+                and not Path(study.acceptable["path"]).is_file()):
+            raise ConfigError(f"config: study {study.name!r}: acceptable labels file "
+                              f"{study.acceptable['path']} does not exist: fix "
+                              f"acceptable_labels.path")
         try:
             if label_errors.get("source") == "file":
                 flags.check_file(label_errors["path"], None, "label_errors")
@@ -139,9 +145,16 @@ def _check_histogram_runs(plan: Plan, analysis: dict[str, Any]) -> None:
 
 
 def _study(name: str, spec: dict[str, Any]) -> Study:
+    study = (planning.given_study(name, spec, _flags(name, spec)) if "given" in spec
+             else _trained_study(name, spec))
+    if "acceptable_labels" in spec:
+        study = dataclasses.replace(study, acceptable=acceptable.resolve(
+            study, spec["acceptable_labels"]))
+    return study
+
+
+def _trained_study(name: str, spec: dict[str, Any]) -> Study:
     where = f"studies.{name}"
-    if "given" in spec:
-        return planning.given_study(name, spec, _flags(name, spec))
     conditions = spec.get("conditions", {})
     pretrained = spec.get("pretrained", {})
     both = sorted(conditions.keys() & pretrained.keys())

@@ -174,6 +174,7 @@ class Study:
     references: tuple[Reference, ...] = ()
     scaling_of: str | None = None  # the study whose scaling grid this study's runs are
     given: GivenSource | None = None  # a study of given decisions (dataset kind "given")
+    acceptable: dict[str, Any] | None = None  # acceptable_labels: path and format
 
     def confusion_recipe(self, pair: str, repeat: int) -> Recipe:
         """The recipe of class-confusion run (pair, repeat): repeat r's (1-based) recipe,

@@ -152,9 +152,10 @@ def within_conditions(wildcards):
 
 def print_summaries():
     for name in MAIN_STUDIES:
-        path = Path(f"results/{name}/summary.txt")
-        if path.exists():
-            print(path.read_text(), end="")
+        for file in ("summary.txt", "rectified/summary.txt"):
+            path = Path(f"results/{name}/{file}")
+            if path.exists():
+                print(path.read_text(), end="")
 
 
 def response_folder(study):
@@ -220,7 +221,10 @@ FIGURE_PLAN = {
     "both_ways": lambda wildcards: CONFUSION[wildcards.study].both_ways,
     "correction": lambda wildcards: CONFUSION[wildcards.study].correction,
 }
-FIGURE_STUDIES = {"confusion": one_of(PLAN.confusion_studies)}
+FIGURE_STUDIES = {
+    "confusion": one_of(PLAN.confusion_studies),
+    "acceptable": one_of(name for name, s in STUDIES.items() if s.acceptable),
+}
 
 
 def config_value(key):

@@ -11,7 +11,16 @@ from ddd import decisions
 from ddd.analysis import dynamics
 from ddd.datasets import arrays, gaussian
 from ddd.datasets.arrays import read_manifest
-from ddd.plots import classes, confusion, difficulty, epochs, kappa, references, rsa
+from ddd.plots import (
+    acceptable,
+    classes,
+    confusion,
+    difficulty,
+    epochs,
+    kappa,
+    references,
+    rsa,
+)
 from ddd.plots.registry import Inputs, figure
 
 ANALYSIS = "results/{study}/analysis"
@@ -195,3 +204,23 @@ def confusion_information(inputs: Inputs, study: str, both_ways: bool) -> plt.Fi
     names = dict(enumerate(arrays.dataset_class_names(inputs["manifest"])))
     return confusion.information_heatmap(pd.read_parquet(inputs["effects"]), names, both_ways,
                                          f"{study}: information on T, confused - control")
+
+
+@figure("fig20_rectified", {"original": f"{ANALYSIS}/histogram.parquet",
+                            "rectified": "results/{study}/rectified/histogram.parquet",
+                            "transitions": "results/{study}/rectified/transitions.csv"},
+        scope="acceptable")
+def rectified(inputs: Inputs, study: str) -> plt.Figure:
+    """The difficulty histogram with the dataset labels and with acceptable labels side by
+    side, and where the originally impossible and in-between images go."""
+    return acceptable.rectified_histograms(
+        pd.read_parquet(inputs["original"]), pd.read_parquet(inputs["rectified"]),
+        pd.read_csv(inputs["transitions"]), f"{study}: which errors are errors")
+
+
+@figure("fig21_impossible_causes", {"table": "results/{study}/tables/impossible_causes.csv"})
+def impossible_causes(inputs: Inputs, study: str) -> plt.Figure:
+    """Impossible and in-between images by cause: label error, acceptable answer, both,
+    neither, no acceptable label."""
+    return acceptable.cause_bars(pd.read_csv(inputs["table"]),
+                                 f"{study}: why images are impossible or in between")
