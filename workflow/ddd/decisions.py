@@ -9,6 +9,11 @@ Storage: one row group per EPOCHS_PER_ROW_GROUP epochs, each column chunk one zs
 the compressor sees the same images' labels and mostly unchanged predictions of neighbouring
 epochs side by side (benchmarks/decision_storage.py: 0.7 bytes per row at ImageNet scale).
 Every page carries a CRC checksum, verified on reading: a damaged file is an error.
+
+Versions: the metadata JSON and its digest are the envelope every version keeps; the JSON's
+`schema_version` (SCHEMA_VERSION when written; tables without it are version 1) says how to
+read the rest. A table of a newer version is refused as such, before its columns are read;
+older versions are read.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ SCHEMA = pa.schema([
 ])
 METADATA_KEY = b"ddd"
 DIGEST_KEY = b"ddd.sha256"  # of the metadata's JSON: a damaged footer is never read as valid
+SCHEMA_VERSION = 1  # raise it when the columns or the metadata change meaning
 REQUIRED_METADATA = ("run", "dataset", "condition", "instance", "architecture")
 EPOCHS_PER_ROW_GROUP = 10
 PARQUET_OPTIONS = {
@@ -51,6 +57,10 @@ PARQUET_OPTIONS = {
 
 class DecisionTableError(ValueError):
     """A decision table that breaks the contract; the message names the file."""
+
+
+class NewerSchemaError(DecisionTableError):
+    """A decision table written by a newer ddd-workflow: intact, but not readable here."""
 
 
 def from_predictions(predictions: np.ndarray, labels: np.ndarray,
@@ -81,7 +91,8 @@ def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) ->
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise DecisionTableError(f"{path}: metadata lacks {missing}")
-    text = json.dumps(metadata, sort_keys=True, default=str).encode()
+    text = json.dumps({**metadata, "schema_version": SCHEMA_VERSION}, sort_keys=True,
+                      default=str).encode()
     table = table.cast(SCHEMA).replace_schema_metadata(
         {METADATA_KEY: text, DIGEST_KEY: hashlib.sha256(text).hexdigest()})
     validate(table, path)
@@ -106,10 +117,21 @@ def _metadata(parquet: pq.ParquetFile, path: str | os.PathLike) -> dict[str, Any
     try:
         if digest is not None and hashlib.sha256(raw[METADATA_KEY]).hexdigest() != digest.decode():
             raise ValueError("its checksum does not match")
-        return json.loads(raw[METADATA_KEY])
+        metadata = json.loads(raw[METADATA_KEY])
+        if not isinstance(metadata, dict):
+            raise ValueError("it is not a JSON object")
+        version = metadata.get("schema_version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError(f"schema_version {version!r} is not a version number")
     except ValueError as err:  # also UnicodeDecodeError and JSONDecodeError
         raise DecisionTableError(f"{path}: its run metadata is damaged ({err}); rebuild it: "
                                  f"snakemake --cores 1 --force {path}") from None
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} was written by a newer ddd-workflow (decision table schema version "
+            f"{version}; this one reads versions up to {SCHEMA_VERSION}); the file is not "
+            f"damaged: keep it and upgrade ddd-workflow to read it")
+    return metadata
 
 
 def check_provenance(path: str | os.PathLike, metadata: dict[str, Any], run: str | None,
