@@ -111,6 +111,31 @@ def config_yaml_syntax(folder):
     plan.read_file(folder / "bad.yaml")
 
 
+@case(r"studies.tiny, condition 'base', instance 1, recipe.batch_size: 500 is larger than "
+      r"the run's 400 training images", r"lower batch_size, or set batch_exceeds_data: true")
+def batch_larger_than_training_set(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(batch_size=500))
+
+
+@case(r"studies.tiny, condition 'disjoint_data', instance 1, recipe.batch_size: 300 .* "
+      r"200 training images", r"batch_exceeds_data")
+def batch_larger_than_a_conditions_half(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(batch_size=300))
+
+
+@case(r"studies.tiny.confusion, repeat 1, recipe.batch_size: 100 .* 80 training images",
+      r"batch_exceeds_data")
+def batch_larger_than_confusion_training_set(folder):
+    config(lambda c: c["studies"]["tiny"]["confusion"]["recipe"].update(batch_size=100))
+
+
+@case(r"studies.tiny.scaling, condition 'n2_e2', instance 1, recipe.batch_size: 50 .* 20 "
+      r"training images", r"batch_exceeds_data")
+def batch_larger_than_a_scaling_point(folder):
+    config(lambda c: c["studies"]["tiny"].update(
+        scaling={"train_per_class": [2, 40], "epochs": [2]}))
+
+
 @case(r"study 'tiny' gives both image_flags and label_errors", r"remove one of them")
 def flags_and_label_errors_both(folder):
     config(lambda c: c["studies"]["tiny"].update(image_flags={"path": "f.csv"}))

@@ -14,7 +14,7 @@ import copy
 import dataclasses
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,6 +42,8 @@ from ddd.study import (
 )
 
 FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
+TRAIN_SPLITS = {"cifar10": (50000, 10), "cifar100": (50000, 100), "mnist": (60000, 10),
+                "fashion_mnist": (60000, 10)}  # training images and classes of a release
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
 
 
@@ -81,18 +83,74 @@ def _check(instance: Any, definition: str | None, where: str) -> None:
         raise ConfigError(f"config: {at}: {error.message}")
 
 
-def recipe(values: dict[str, Any], where: str = "recipe") -> Recipe:
+def recipe(values: dict[str, Any], where: str = "recipe",
+           train_images: Callable[[Recipe], int | None] | None = None) -> Recipe:
     """A recipe from config values: the schema's defaults for missing keys, every value
-    checked (`where` names the place in errors)."""
+    checked (`where` names the place in errors). `train_images`: the most training images
+    a run of the recipe can have (None: unknown); a larger batch_size is an error unless
+    the recipe's batch_exceeds_data says it is intended."""
     values = copy.deepcopy(values)
     _check(values, "recipe", where)
+    full_batch = values.pop("batch_exceeds_data")
     out = Recipe(**values)
+    if train_images is not None and not full_batch:
+        check_batch(out, train_images(out), where)
     late = [m for m in out.lr_milestones if m > out.total_epochs]
     if late:
         raise ConfigError(f"config: {where}.lr_milestones: {late} beyond the run's "
                           f"{out.total_epochs} epochs would never lower the learning rate; "
                           f"give milestones up to the number of epochs")
     return out
+
+
+def check_batch(run_recipe: Recipe, images: int | None, where: str) -> None:
+    """A batch_size larger than the run's `images` training images (None: unknown) is a
+    ConfigError naming `where`."""
+    if images is not None and run_recipe.batch_size > images:
+        raise ConfigError(
+            f"config: {where}.batch_size: {run_recipe.batch_size} is larger than the run's "
+            f"{images} training images (at most), so every step would take the whole set; "
+            f"lower batch_size, or set batch_exceeds_data: true in the recipe if full-batch "
+            f"training is intended")
+
+
+def training_images(dataset: dict[str, Any], run_recipe: Recipe) -> int | None:
+    """The most training images a run of `run_recipe` on `dataset` can have: exact for a
+    generated dataset, an upper bound for a release (None: image folders, whose size only
+    their files tell)."""
+    kind = dataset["kind"]
+    if kind == "gaussian":
+        classes, per_class = dataset["classes"], dataset["train_per_class"]
+        if run_recipe.train_per_class is not None:
+            per_class = min(per_class, run_recipe.train_per_class)
+        return classes * _half(per_class, run_recipe.train_subset)
+    if kind not in TRAIN_SPLITS:
+        return None
+    total, classes = TRAIN_SPLITS[kind]
+    total = min(total, dataset.get("train_limit", total))
+    if run_recipe.train_per_class is not None:
+        total = min(total, classes * run_recipe.train_per_class)
+    # half of each class's k images: half_a k // 2, half_b the rest, at most (k + 1) / 2
+    return _half(total + classes, run_recipe.train_subset) if run_recipe.train_subset \
+        == "half_b" else _half(total, run_recipe.train_subset)
+
+
+def _half(images: int, subset: str) -> int:
+    """How many of `images` images a class's train_subset keeps (ddd.train.loop)."""
+    return {"all": images, "half_a": images // 2}.get(subset, images - images // 2)
+
+
+def confusion_images(dataset: dict[str, Any], spec: design.ConfusionSpec) -> int | None:
+    """The most training images of a class-confusion run: its classes' first
+    train_per_class images each."""
+    per_class = spec.train_per_class
+    if dataset["kind"] == "gaussian":
+        return len(spec.classes) * min(dataset["train_per_class"], per_class or 1 << 62)
+    if dataset["kind"] not in TRAIN_SPLITS:
+        return None
+    total = TRAIN_SPLITS[dataset["kind"]][0]
+    total = min(total, dataset.get("train_limit", total))
+    return total if per_class is None else min(total, len(spec.classes) * per_class)
 
 
 @dataclass(frozen=True)
@@ -164,6 +222,12 @@ def load(config: dict[str, Any]) -> Plan:
             if grid.name in studies:
                 raise ConfigError(f"config: studies.{grid.name}: the name of study {name!r}'s "
                                   f"scaling runs; rename the study")
+            base = spec.get("conditions", {}).get(studies[name].base_condition, {})
+            if not {**spec["recipe"], **base.get("changes", {})}.get("batch_exceeds_data"):
+                for run in grid.runs:
+                    check_batch(run.recipe, training_images(grid.dataset, run.recipe),
+                                f"studies.{name}.scaling, condition {run.condition!r}, "
+                                f"instance {run.instance}, recipe")
             studies[grid.name] = grid
     plan = Plan(studies)
     kinds = {"a trained run": plan.trained_runs, "a pretrained model": plan.inferred_runs,
@@ -239,7 +303,8 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
             values["train_subset"] = resolve_subset(values.get("train_subset", "all"),
                                                     instance)
             run_recipe = recipe(values, f"{where}, condition {condition!r}, instance "
-                                        f"{instance}, recipe")
+                                        f"{instance}, recipe",
+                                lambda r: training_images(dataset, r))
             if run_recipe.bn_recalibration and dataset["kind"] in FILE_KINDS:
                 raise ConfigError(f"config: {where}, condition {condition!r}: "
                                   f"bn_recalibration needs in-memory data; set it to 0 for "
@@ -262,7 +327,7 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
                                          design.dataset_classes(dataset))
         except ValueError as err:
             raise ConfigError(f"config: {where}.confusion: {err}") from None
-        recipes = tuple(_confusion_recipe(where, spec["recipe"], spec_, repeat)
+        recipes = tuple(_confusion_recipe(where, spec["recipe"], spec_, repeat, dataset)
                         for repeat in range(1, spec_.repeats + 1))
         study = dataclasses.replace(study, confusion=spec_, confusion_recipes=recipes)
     return study
@@ -313,13 +378,14 @@ def _check_label_errors(study: Study) -> None:
 
 
 def _confusion_recipe(where: str, base: dict[str, Any], spec: design.ConfusionSpec,
-                      repeat: int) -> Recipe:
+                      repeat: int, dataset: dict[str, Any]) -> Recipe:
     """The study's recipe with the confusion section's changes and the repeat's seeds."""
     values = {**base, **spec.recipe_changes}
     defaults = _validator("recipe").schema["properties"]
     seeds = {key: values.get(key, defaults[key]["default"]) for key in ("init_seed", "data_seed")}
     values.update(spec.repeat_seeds(seeds, repeat))
-    return recipe(values, f"{where}.confusion, repeat {repeat}, recipe")
+    return recipe(values, f"{where}.confusion, repeat {repeat}, recipe",
+                  lambda _: confusion_images(dataset, spec))
 
 
 def _given_study(name: str, spec: dict[str, Any]) -> Study:
