@@ -42,6 +42,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
+include: "workflow/rules/verify.smk"
 
 
 rule all:

@@ -184,6 +184,7 @@ def print_summaries():
         path = Path(f"results/{name}/summary.txt")
         if path.exists():
             print(path.read_text(), end="")
+    print(verification.last_line())
 
 
 def experiment_targets():
