@@ -159,6 +159,11 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
 
     With an epoch, only the row groups that hold it are read (found from their statistics).
     """
+    return read_arrow(path, epoch).to_pandas()
+
+
+def read_arrow(path: str | os.PathLike, epoch: int | None = None) -> pa.Table:
+    """`read`, as the Arrow table (no conversion to pandas)."""
     parquet = _open(path)
     _metadata(parquet, path)
     try:
@@ -171,7 +176,7 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
     except DecisionTableError as err:
         raise DecisionTableError(f"{err}; rebuild it: snakemake --cores 1 --force {path}"
                                  ) from None
-    return table.to_pandas()
+    return table
 
 
 def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) -> pa.Table:

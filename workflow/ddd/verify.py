@@ -165,14 +165,16 @@ class _Checker:
         try:
             meta = decisions.read_metadata(path)
             decisions.check_provenance(path, meta, run, study, sha)
-            table = decisions.read(path)
+            table = decisions.read_arrow(path)
         except decisions.NewerSchemaError as err:
             self.add(path, str(err).split("; the file is not damaged")[0], UPGRADE)
         except (decisions.DecisionTableError, OSError) as err:
             self.add(path, str(err))
         else:
-            final = table[table["epoch"] == table["epoch"].max()]
-            self.final[path] = (final["image_id"].to_numpy(), final["label"].to_numpy())
+            epochs = table.column("epoch").to_numpy()
+            final = epochs == epochs.max()
+            self.final[path] = (table.column("image_id").to_numpy()[final],
+                                table.column("label").to_numpy()[final])
 
     def features(self, path: Path, table: Path) -> None:
         self.count("features")
