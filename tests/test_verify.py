@@ -10,6 +10,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import torch
+import yaml
 
 from ddd import cli, decisions, features, verify
 from ddd.datasets import arrays, prepare, store
@@ -27,6 +30,7 @@ from tests import fakes
 pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")
 TEST_IMAGES = 30
 FORCERUN = r"snakemake --cores 1 --forcerun "
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def table(path: Path, run: str, study: str, sha: str, seed: int, **meta: object) -> None:
@@ -295,3 +299,23 @@ def test_given_file_changed_since_the_study_was_made(tmp_path, monkeypatch, caps
     assert line == ("results/g/data/manifest.json: the given file run.csv changed since the "
                     "study's decision tables were made from it; rebuild: "
                     f"{FORCERUN}results/g/data/manifest.json")
+
+
+@pytest.mark.workflow
+def test_snakemake_target_verify_names_what_the_targets_need(tmp_path):
+    tiny = yaml.safe_load((ROOT / "tests/tiny_config.yaml").read_text())
+    (tmp_path / "results").mkdir()
+    write_lines(tmp_path / "known_label_errors.txt", ["3"])
+    config = write_lines(tmp_path / "c.yaml", [json.dumps(tiny)])
+    out = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile",
+                          str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+                          "--configfile", str(config), "--cores", "1", "verify"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    recorded = json.loads((tmp_path / "results" / verify.RECORD).read_text())
+    missing = {p["path"] for p in recorded["problems"]}
+    assert {"results/tiny/summary.txt", "results/tiny/decisions/base-1.parquet",
+            "results/tiny/features/base-1.npz", "results/tiny/confusion/effects.csv",
+            "results/tiny_b/experiment/index.html"} <= missing
+    assert recorded["problems"][0]["fix"].endswith(f"--configfile {config}")
+    assert re.search(r"results: \d+ files checked in [\d.]+ s: \d+ problems", out.stdout)
