@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from ddd import plan
+from ddd import plan, training_sets
 from ddd.train import loop
 from ddd.train.models import ARCHITECTURES
 
@@ -81,22 +81,22 @@ def test_training_images_of_a_generated_dataset_are_those_the_run_trains_on(subs
     except ValueError as err:  # half of one image per class
         assert "empty split" in str(err)
         trained = 0
-    assert plan.training_images(dataset, recipe) == trained
+    assert training_sets.run_images(dataset, recipe) == trained
 
 
 def test_a_release_bounds_its_training_images():
     recipe = plan.recipe({**BASE, "train_subset": "half_a", "train_per_class": 100})
-    assert plan.training_images({"kind": "cifar100", "path": "x"}, recipe) == 5000
-    assert plan.training_images({"kind": "mnist", "path": "x", "train_limit": 600},
+    assert training_sets.run_images({"kind": "cifar100", "path": "x"}, recipe) == 5000
+    assert training_sets.run_images({"kind": "mnist", "path": "x", "train_limit": 600},
                                 recipe) == 300
     rng = np.random.default_rng(0)
     for _ in range(20):  # the bound holds however unevenly the classes are filled
         labels = rng.integers(0, 10, 600)
         for subset in ("half_a", "half_b"):
             limited = plan.recipe({**BASE, "train_subset": subset})
-            assert len(loop.subset_indices(labels, subset)) <= plan.training_images(
+            assert len(loop.subset_indices(labels, subset)) <= training_sets.run_images(
                 {"kind": "mnist", "path": "x", "train_limit": 600}, limited)
-    assert plan.training_images({"kind": "image_folder", "path": "x"}, recipe) is None
+    assert training_sets.run_images({"kind": "image_folder", "path": "x"}, recipe) is None
 
 
 def test_batch_larger_than_the_data_is_allowed_when_intended_and_trains_alike():

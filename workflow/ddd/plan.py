@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ddd import flags
+from ddd import flags, training_sets
 from ddd.analysis import scaling
 from ddd.confusion import design
 from ddd.given import readers
@@ -42,8 +42,6 @@ from ddd.study import (
 )
 
 FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
-TRAIN_SPLITS = {"cifar10": (50000, 10), "cifar100": (50000, 100), "mnist": (60000, 10),
-                "fashion_mnist": (60000, 10)}  # training images and classes of a release
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
 
 
@@ -112,45 +110,6 @@ def check_batch(run_recipe: Recipe, images: int | None, where: str) -> None:
             f"{images} training images (at most), so every step would take the whole set; "
             f"lower batch_size, or set batch_exceeds_data: true in the recipe if full-batch "
             f"training is intended")
-
-
-def training_images(dataset: dict[str, Any], run_recipe: Recipe) -> int | None:
-    """The most training images a run of `run_recipe` on `dataset` can have: exact for a
-    generated dataset, an upper bound for a release (None: image folders, whose size only
-    their files tell)."""
-    kind = dataset["kind"]
-    if kind == "gaussian":
-        classes, per_class = dataset["classes"], dataset["train_per_class"]
-        if run_recipe.train_per_class is not None:
-            per_class = min(per_class, run_recipe.train_per_class)
-        return classes * _half(per_class, run_recipe.train_subset)
-    if kind not in TRAIN_SPLITS:
-        return None
-    total, classes = TRAIN_SPLITS[kind]
-    total = min(total, dataset.get("train_limit", total))
-    if run_recipe.train_per_class is not None:
-        total = min(total, classes * run_recipe.train_per_class)
-    # half of each class's k images: half_a k // 2, half_b the rest, at most (k + 1) / 2
-    return _half(total + classes, run_recipe.train_subset) if run_recipe.train_subset \
-        == "half_b" else _half(total, run_recipe.train_subset)
-
-
-def _half(images: int, subset: str) -> int:
-    """How many of `images` images a class's train_subset keeps (ddd.train.loop)."""
-    return {"all": images, "half_a": images // 2}.get(subset, images - images // 2)
-
-
-def confusion_images(dataset: dict[str, Any], spec: design.ConfusionSpec) -> int | None:
-    """The most training images of a class-confusion run: its classes' first
-    train_per_class images each."""
-    per_class = spec.train_per_class
-    if dataset["kind"] == "gaussian":
-        return len(spec.classes) * min(dataset["train_per_class"], per_class or 1 << 62)
-    if dataset["kind"] not in TRAIN_SPLITS:
-        return None
-    total = TRAIN_SPLITS[dataset["kind"]][0]
-    total = min(total, dataset.get("train_limit", total))
-    return total if per_class is None else min(total, len(spec.classes) * per_class)
 
 
 @dataclass(frozen=True)
@@ -225,7 +184,7 @@ def load(config: dict[str, Any]) -> Plan:
             base = spec.get("conditions", {}).get(studies[name].base_condition, {})
             if not {**spec["recipe"], **base.get("changes", {})}.get("batch_exceeds_data"):
                 for run in grid.runs:
-                    check_batch(run.recipe, training_images(grid.dataset, run.recipe),
+                    check_batch(run.recipe, training_sets.run_images(grid.dataset, run.recipe),
                                 f"studies.{name}.scaling, condition {run.condition!r}, "
                                 f"instance {run.instance}, recipe")
             studies[grid.name] = grid
@@ -304,7 +263,7 @@ def _study(name: str, spec: dict[str, Any]) -> Study:
                                                     instance)
             run_recipe = recipe(values, f"{where}, condition {condition!r}, instance "
                                         f"{instance}, recipe",
-                                lambda r: training_images(dataset, r))
+                                lambda r: training_sets.run_images(dataset, r))
             if run_recipe.bn_recalibration and dataset["kind"] in FILE_KINDS:
                 raise ConfigError(f"config: {where}, condition {condition!r}: "
                                   f"bn_recalibration needs in-memory data; set it to 0 for "
@@ -385,7 +344,7 @@ def _confusion_recipe(where: str, base: dict[str, Any], spec: design.ConfusionSp
     seeds = {key: values.get(key, defaults[key]["default"]) for key in ("init_seed", "data_seed")}
     values.update(spec.repeat_seeds(seeds, repeat))
     return recipe(values, f"{where}.confusion, repeat {repeat}, recipe",
-                  lambda _: confusion_images(dataset, spec))
+                  lambda _: training_sets.confusion_images(dataset, spec))
 
 
 def _given_study(name: str, spec: dict[str, Any]) -> Study:
