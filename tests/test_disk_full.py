@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from ddd import decisions, features  # noqa: E402
-from ddd.io import atomic, logs  # noqa: E402
+from ddd.io import atomic, logs, workdir  # noqa: E402
 from ddd.plots import base  # noqa: E402
 from ddd.train import checkpoints  # noqa: E402
 
@@ -124,3 +124,11 @@ def test_after_space_is_freed_the_same_write_succeeds(disk):
     (disk / "filler").unlink()
     path = decision_table(disk)
     assert decisions.read(path).shape == (100000, 5)
+
+
+def test_nearly_full_working_directory_stops_before_snakemake_writes(disk):
+    with pytest.raises(atomic.DiskFullError, match=rf"working directory {disk} has [\d,]+ "
+                                                   rf"bytes free.*{FIX}"):
+        workdir.check_space(disk)
+    (disk / "filler").unlink()
+    workdir.check_space(disk)

@@ -5,7 +5,7 @@ import pandas as pd
 
 from ddd.analysis import tabulate
 from ddd import plan
-from ddd.io.workdir import check_writable
+from ddd.io.workdir import check_space, check_writable
 from ddd.plots import registry as plots
 
 PLAN = plan.load(
@@ -13,6 +13,7 @@ PLAN = plan.load(
 )  # validates, fills the schema's defaults in, resolves every run
 plan.check_files(PLAN)  # hand-made per-image files: there and readable
 check_writable()  # before Snakemake deletes any output it cannot rebuild
+check_space()  # before Snakemake writes its own records
 STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
 MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
 TRAINED_RUNS, INFERRED_RUNS = PLAN.trained_runs, PLAN.inferred_runs
