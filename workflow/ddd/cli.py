@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ddd import plan, verify
+from ddd import plan, stored, verify
 from ddd.analysis import difficulty, tabulate
 from ddd.given import readers
 from ddd.io.textfile import read_text
@@ -106,7 +106,7 @@ def run_verify(results: str, configfile: str | None, expect: str | None) -> veri
         options.append(f"--directory {workdir}")
     expected = []
     if configfile:
-        expected += verify.stored_files(plan.load(plan.read_file(configfile)), results)
+        expected += stored.stored_files(plan.load(plan.read_file(configfile)), results)
     if expect:
         expected += [line.strip() for line in read_text(expect).splitlines() if line.strip()]
     return verify.verify(results, expected, lambda path: verify.rebuild_command(

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ddd import decisions, plan
+from ddd import decisions
 from ddd.datasets.arrays import sha256
 from ddd.io import sealed
 from ddd.io.atomic import write_text
@@ -267,27 +267,6 @@ def verify(results: str | Path = "results", expected: Iterable[str] = (),
 def rebuild_command(path: str, options: str = "") -> str:
     """The command that rebuilds `path` and everything made from it."""
     return f"snakemake --cores 1 --forcerun {path}{' ' + options if options else ''}"
-
-
-def stored_files(loaded: plan.Plan, results: str = "results") -> list[str]:
-    """The files the workflow stores for every configured study of a plan (a scaling grid
-    only on request): datasets, decision tables (runs, references, confusion runs), trained
-    runs' models and, where the study draws RSA figures (no pretrained runs), features."""
-    out = []
-    for name in loaded.main_studies:
-        study = loaded.studies[name]
-        base = f"{results}/{name}"
-        out.append(f"{base}/data/manifest.json")
-        if not study.given:
-            out.append(f"{base}/data/dataset.npz")
-        out += [f"{base}/decisions/{run}.parquet" for run in study.run_ids]
-        out += [f"{base}/models/{run}.pt" for run in study.trained]
-        if not study.given and not study.inferred:
-            out += [f"{base}/features/{run}.npz" for run in study.trained]
-        out += [f"{base}/references/{ref.name}.parquet" for ref in study.references]
-        if study.confusion:
-            out += study.confusion.decision_tables(name)
-    return out
 
 
 def record(report: Verification) -> None:

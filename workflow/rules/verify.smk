@@ -3,6 +3,7 @@
 # `all`; it has no output, so it runs whenever it is asked for, and records its outcome in
 # results/verification.json.
 
+from ddd import stored
 from ddd import verify as verification
 
 
@@ -13,7 +14,7 @@ def verify_expected():
             *all_targets(),
             *experiment_targets(),
             *design.targets(CONFUSION),
-            *verification.stored_files(PLAN),
+            *stored.stored_files(PLAN),
         }
     )
 
