@@ -250,6 +250,12 @@ def test_intact_folder_passes_and_the_next_run_names_the_last(folder, capsys):
     assert report["problems"][0]["fix"] == f"rebuild: {FORCERUN}results/s/decisions/lr-1.parquet"
 
 
+def test_a_results_folder_that_is_not_there_is_an_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["verify", "reslts"]) == 2
+    assert "reslts is not a folder: give the results folder" in capsys.readouterr().err
+
+
 def write_lines(path: Path, lines: list[str]) -> Path:
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
 def run_verify(results: str, configfile: str | None, expect: str | None) -> verify.Verification:
     """ddd.verify.verify of a results folder, with the rebuild commands run from the
     folder's parent (the workflow's working directory); ConfigError for a bad config."""
+    if not os.path.isdir(results):
+        raise ValueError(f"{results} is not a folder: give the results folder (default: "
+                         f"results, in the workflow's working directory)")
     workdir = os.path.dirname(os.path.abspath(results))
     options = [f"--configfile {os.path.abspath(configfile)}"] if configfile else []
     if os.path.abspath(workdir) != os.getcwd():

@@ -5,6 +5,7 @@ import pandas as pd
 
 from ddd.analysis import tabulate
 from ddd import plan
+from ddd import verify as verification
 from ddd.io.workdir import check_space, check_writable
 from ddd.plots import registry as plots
 

@@ -4,7 +4,6 @@
 # results/verification.json.
 
 from ddd import stored
-from ddd import verify as verification
 
 
 def verify_expected():
