@@ -233,7 +233,7 @@ def test_planted_damage_is_one_line_naming_file_and_fix(name, folder, capsys):
 def test_intact_folder_passes_and_the_next_run_names_the_last(folder, capsys):
     assert cli.main(["verify"]) == 0
     first = capsys.readouterr().out.strip()
-    assert re.fullmatch(r"ddd verify results: \d+ files checked in [\d.]+ s: no problems",
+    assert re.fullmatch(r"ddd verify results: \d+ stored files reread in [\d.]+ s: no problems",
                         first), first
     checked = verify.verify("results").checked
     assert checked["decision tables"] == 4 and checked["image store shards"] >= 2
@@ -324,4 +324,5 @@ def test_snakemake_target_verify_names_what_the_targets_need(tmp_path):
             "results/tiny/features/base-1.npz", "results/tiny/confusion/effects.csv",
             "results/tiny_b/experiment/index.html"} <= missing
     assert recorded["problems"][0]["fix"].endswith(f"--configfile {config}")
-    assert re.search(r"results: \d+ files checked in [\d.]+ s: \d+ problems", out.stdout)
+    assert re.search(r"results: \d+ stored files reread, \d+ needed files looked for in [\d.]+ s: "
+                     r"\d+ problems", out.stdout)

@@ -78,7 +78,10 @@ class Verification:
     def summary(self) -> str:
         before = (f"; previous verification {self.previous['when']}: "
                   f"{self.previous['outcome']}" if self.previous else "")
-        return (f"ddd verify {self.results}: {sum(self.checked.values())} files checked in "
+        needed = self.checked["expected files"]
+        stored = sum(self.checked.values()) - needed
+        looked = f", {needed} needed files looked for" if needed else ""
+        return (f"ddd verify {self.results}: {stored} stored files reread{looked} in "
                 f"{self.seconds:.1f} s: {self.outcome}{before}")
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,7 +100,8 @@ class _Checker:
 
     def add(self, path: Path, problem: str, fix: str | None = None) -> None:
         problem = re.sub(rf"^{re.escape(str(path))}:?\s*", "", problem)
-        problem = re.sub(r"[;.]?\s*[Rr]ebuild it: snakemake .*$", "", problem)
+        problem = re.sub(r"[;.]?\s*([Rr]ebuild[^:;.]*:\s*)?snakemake --cores \d+ --force .*$", "",
+                         problem)
         self.report.problems.append(Problem(str(path), problem,
                                             fix or f"rebuild: {self.command(str(path))}"))
 
