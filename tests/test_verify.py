@@ -57,14 +57,15 @@ def pristine(tmp_path_factory) -> Path:
                 {"train": split, "test": split}, {"spec": {"kind": "test"}})
     sha = arrays.read_manifest(study / "data/manifest.json")["sha256"]
     for seed, run in enumerate(("base-1", "lr-1")):
-        table(study / f"decisions/{run}.parquet", run, "s", sha, seed)
+        (study / "models").mkdir(exist_ok=True)
+        torch.save({"weight": torch.randn(4, 4, generator=torch.Generator().manual_seed(seed))},
+                   study / f"models/{run}.pt")
+        table(study / f"decisions/{run}.parquet", run, "s", sha, seed,
+              model_sha256=arrays.sha256(study / f"models/{run}.pt"))
         final = decisions.read(study / f"decisions/{run}.parquet", epoch=-1)
         features.save(study / f"features/{run}.npz", features.Features(
             final["image_id"].to_numpy(), final["label"].to_numpy(),
             rng.normal(size=(TEST_IMAGES, 3)), np.arange(5), rng.normal(size=(5, 8)), "x"))
-        (study / "models").mkdir(exist_ok=True)
-        torch.save({"weight": torch.randn(4, 4, generator=torch.Generator().manual_seed(seed))},
-                   study / f"models/{run}.pt")
     table(study / "references/ideal_observer.parquet", "ideal_observer-1", "s", sha, 5)
     table(study / "confusion/decisions/control/1.parquet", "confusion_control-1", "s", sha, 6)
     checkpoints.save(study / "checkpoints/nesterov-1.pt", {"epoch": 1, "w": torch.ones(3)})
@@ -186,6 +187,12 @@ def features_of_other_images(folder):
 @plant("results/s/models/base-1.pt", r"not a readable archive")
 def model_truncated(folder):
     keeping_mtime(folder / "results/s/models/base-1.pt", lambda data: data[:len(data) // 2])
+
+
+@plant("results/s/models/lr-1.pt", r"is not the model its run's decision table .*lr-1.parquet "
+                                   r"recorded")
+def other_runs_model_copied_with_cp_p(folder):
+    shutil.copy2(folder / "results/s/models/base-1.pt", folder / "results/s/models/lr-1.pt")
 
 
 @plant("results/s/checkpoints/nesterov-1.pt", r"checksum mismatch",

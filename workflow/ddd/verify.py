@@ -11,7 +11,8 @@ module rereads everything the workflow stored, per study folder:
   metadata against the file's name, its folder and the current dataset; a table of a newer
   schema is reported as such, never as damage;
 - features: the archive's CRCs, its arrays, and its images and labels against its run's
-  decision table; final models: the archive's CRCs;
+  decision table; final models: the archive's CRCs and the sha256 their run's decision
+  table recorded;
 - training checkpoints left by interrupted runs: their length and sha256;
 - the image store: its index against the dataset, each shard's size and each image's CRC32;
 - every file of `expected` (what the workflow's targets need) that is missing.
@@ -97,6 +98,7 @@ class _Checker:
         self.report = report
         self.command = command
         self.final: dict[Path, tuple[np.ndarray, np.ndarray]] = {}  # a run's image ids, labels
+        self.model_sha256: dict[Path, str] = {}  # the model a run's table recorded
 
     def add(self, path: Path, problem: str, fix: str | None = None) -> None:
         problem = re.sub(rf"^{re.escape(str(path))}:?\s*", "", problem)
@@ -119,8 +121,7 @@ class _Checker:
         for path in sorted(folder.glob("features/*.npz")):
             self.features(path, folder / "decisions" / f"{path.stem}.parquet")
         for path in sorted(folder.glob("models/*.pt")):
-            self.count("models")
-            self.archive(path)
+            self.model(path, folder / "decisions" / f"{path.stem}.parquet")
         for path in sorted([*folder.glob("checkpoints/*.pt"),
                             *folder.glob("confusion/checkpoints/*/*.pt")]):
             self.count("checkpoints")
@@ -175,10 +176,22 @@ class _Checker:
         except (decisions.DecisionTableError, OSError) as err:
             self.add(path, str(err))
         else:
+            if "model_sha256" in meta:
+                self.model_sha256[path] = meta["model_sha256"]
             epochs = table.column("epoch").to_numpy()
             final = epochs == epochs.max()
             self.final[path] = (table.column("image_id").to_numpy()[final],
                                 table.column("label").to_numpy()[final])
+
+    def model(self, path: Path, table: Path) -> None:
+        """A final model: its archive's CRCs, and its sha256 against the one its run's
+        decision table recorded (tables written before it was recorded have none)."""
+        self.count("models")
+        if not self.archive(path) or table not in self.model_sha256:
+            return
+        if sha256(path) != self.model_sha256[table]:
+            self.add(path, f"is not the model its run's decision table {table} recorded "
+                           f"(another run's, or retrained without its table)")
 
     def features(self, path: Path, table: Path) -> None:
         self.count("features")
