@@ -44,6 +44,7 @@ include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
 include: "workflow/rules/acceptable.smk"
+include: "workflow/rules/verify.smk"
 
 
 rule all:

@@ -10,7 +10,9 @@ A lock left by a killed run is a case of tests/test_killed_training.py, which ki
 from __future__ import annotations
 
 import copy
+import hashlib
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ddd import collect, decisions, features, flags, plan
@@ -105,6 +109,31 @@ def config_yaml_tab(folder):
 def config_yaml_syntax(folder):
     (folder / "bad.yaml").write_text("studies:\n  a: {b: 1]\n")
     yamlfile.read_config(folder / "bad.yaml")
+
+
+@case(r"studies.tiny, condition 'base', instance 1, recipe.batch_size: 500 is larger than "
+      r"the run's 400 training images", r"lower batch_size, or set batch_exceeds_data: true")
+def batch_larger_than_training_set(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(batch_size=500))
+
+
+@case(r"studies.tiny, condition 'disjoint_data', instance 1, recipe.batch_size: 300 .* "
+      r"200 training images", r"batch_exceeds_data")
+def batch_larger_than_a_conditions_half(folder):
+    config(lambda c: c["studies"]["tiny"]["recipe"].update(batch_size=300))
+
+
+@case(r"studies.tiny.confusion, repeat 1, recipe.batch_size: 100 .* 80 training images",
+      r"batch_exceeds_data")
+def batch_larger_than_confusion_training_set(folder):
+    config(lambda c: c["studies"]["tiny"]["confusion"]["recipe"].update(batch_size=100))
+
+
+@case(r"studies.tiny.scaling, condition 'n2_e2', instance 1, recipe.batch_size: 50 .* 20 "
+      r"training images", r"batch_exceeds_data")
+def batch_larger_than_a_scaling_point(folder):
+    config(lambda c: c["studies"]["tiny"].update(
+        scaling={"train_per_class": [2, 40], "epochs": [2]}))
 
 
 @case(r"study 'tiny' gives both image_flags and label_errors", r"remove one of them")
@@ -216,6 +245,37 @@ def table_column_name_byte_flipped(folder):
     raw = path.read_bytes().replace(b"correct", b"\xe3orrect")  # no longer UTF-8
     path.write_bytes(raw)
     decisions.read(path)
+
+
+def rewritten(path: Path, edit: Callable[[dict, pa.Table], pa.Table]) -> Path:
+    """The table at `path` rewritten with edited metadata (given a valid digest) and
+    columns, as another version of the workflow might write it."""
+    parquet = pq.read_table(path)
+    meta = json.loads(parquet.schema.metadata[decisions.METADATA_KEY])
+    parquet = edit(meta, parquet.replace_schema_metadata(None))
+    text = json.dumps(meta, sort_keys=True).encode()
+    pq.write_table(parquet.replace_schema_metadata(
+        {decisions.METADATA_KEY: text,
+         decisions.DIGEST_KEY: hashlib.sha256(text).hexdigest()}), path)
+    return path
+
+
+def newer(meta: dict, columns: pa.Table) -> pa.Table:
+    """A table of the next schema version, with a column this version does not know."""
+    meta["schema_version"] = decisions.SCHEMA_VERSION + 1
+    return columns.append_column("confidence", pa.array(np.ones(columns.num_rows)))
+
+
+@case(r"base-1.parquet was written by a newer ddd-workflow", r"upgrade ddd-workflow",
+      decisions.NewerSchemaError)
+def table_of_a_newer_schema(folder):
+    decisions.read(rewritten(table(folder), newer))
+
+
+@case(r"base-1.parquet was written by a newer ddd-workflow", r"upgrade ddd-workflow",
+      decisions.NewerSchemaError)
+def table_of_a_newer_schema_collected(folder):
+    collect.final_epoch({"base-1": rewritten(table(folder), newer)}, "s", "abc")
 
 
 @case(r"base-1.parquet is not a readable Parquet file", REBUILD)
@@ -470,6 +530,39 @@ def test_every_flipped_byte_of_a_decision_table_is_an_error_or_changes_nothing(t
             continue
         assert same, f"flipping byte {i} changed what the table says"
     assert caught > len(raw) // 2
+
+
+def test_newer_schema_is_never_called_damage_nor_overwritten(tmp_path):
+    path = rewritten(table(tmp_path), newer)
+    before = path.read_bytes()
+    for reader in (decisions.read, decisions.read_metadata):
+        with pytest.raises(decisions.NewerSchemaError) as raised:
+            reader(path)
+        assert "--force" not in str(raised.value) and "not damaged" in str(raised.value)
+    assert path.read_bytes() == before
+
+
+def test_older_schema_is_read(tmp_path):
+    path = table(tmp_path)
+    current = decisions.read(path)
+
+    def older(meta: dict, columns: pa.Table) -> pa.Table:
+        del meta["schema_version"]  # as written before versions were recorded
+        return columns
+
+    rewritten(path, older)
+    assert "schema_version" not in decisions.read_metadata(path)
+    pd.testing.assert_frame_equal(decisions.read(path), current)
+
+
+@pytest.mark.parametrize("version", ["2", 0, True, 1.5])
+def test_version_that_is_no_version_number_is_damage(tmp_path, version):
+    path = rewritten(table(tmp_path), lambda meta, columns: (
+        meta.update(schema_version=version), columns)[1])
+    with pytest.raises(decisions.DecisionTableError, match="metadata is damaged") as raised:
+        decisions.read(path)
+    assert not isinstance(raised.value, decisions.NewerSchemaError)
+    assert REBUILD + str(path) in str(raised.value)
 
 
 def test_answer_file_with_a_byte_order_mark_is_read(tmp_path):

@@ -5,16 +5,18 @@ import ast
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from ddd import decisions, errors, plan
+from ddd import decisions, errors, plan, training_sets
 from ddd.errors import ConfigError
 from ddd.given import readers
+from ddd.train import loop
 from ddd.train.models import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = {"architecture": "tiny_resnet", "epochs": 3, "batch_size": 32, "lr": 0.1,
+BASE = {"architecture": "tiny_resnet", "epochs": 3, "batch_size": 16, "lr": 0.1,
         "weight_decay": 0.0}
 DATASET = {"kind": "gaussian", "classes": 10, "image_size": 8, "train_per_class": 4,
            "test_per_class": 2, "sigma_min": 1, "sigma_step": 1, "seed": 0}
@@ -51,8 +53,9 @@ def test_defaults_come_from_the_schema_alone():
     schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     properties = schema["definitions"]["recipe"]["properties"]
     recipe = plan.recipe(BASE).as_dict()
-    assert set(recipe) == set(properties)
-    for key, spec in properties.items():
+    assert set(recipe) == set(properties) - {"batch_exceeds_data"}  # read by the plan alone
+    for key in recipe:
+        spec = properties[key]
         assert recipe[key] == spec.get("default", BASE.get(key)), key
     config = default_config()
     plan.load(config)
@@ -67,6 +70,45 @@ def test_every_resolved_recipe_is_checked_naming_study_condition_instance_key():
     with pytest.raises(ConfigError, match=r"condition 'x', instance 1, recipe.epochs: "
                                                r"'3' is not of type 'integer'"):
         study({"base": {}, "x": {"changes": {"epochs": "3"}}})
+
+
+@pytest.mark.parametrize("subset", ["all", "half_a", "half_b"])
+@pytest.mark.parametrize("per_class", [None, 1, 3, 6])
+def test_training_images_of_a_generated_dataset_are_those_the_run_trains_on(subset,
+                                                                             per_class):
+    dataset = {**DATASET, "train_per_class": 7}
+    labels = np.repeat(np.arange(dataset["classes"]), 7)
+    recipe = plan.recipe({**BASE, "train_subset": subset, "train_per_class": per_class})
+    try:
+        trained = len(loop.subset_indices(labels, subset, per_class))
+    except ValueError as err:  # half of one image per class
+        assert "empty split" in str(err)
+        trained = 0
+    assert training_sets.run_images(dataset, recipe) == trained
+
+
+def test_a_release_bounds_its_training_images():
+    recipe = plan.recipe({**BASE, "train_subset": "half_a", "train_per_class": 100})
+    assert training_sets.run_images({"kind": "cifar100", "path": "x"}, recipe) == 5000
+    assert training_sets.run_images({"kind": "mnist", "path": "x", "train_limit": 600},
+                                recipe) == 300
+    rng = np.random.default_rng(0)
+    for _ in range(20):  # the bound holds however unevenly the classes are filled
+        labels = rng.integers(0, 10, 600)
+        for subset in ("half_a", "half_b"):
+            limited = plan.recipe({**BASE, "train_subset": subset})
+            assert len(loop.subset_indices(labels, subset)) <= training_sets.run_images(
+                {"kind": "mnist", "path": "x", "train_limit": 600}, limited)
+    assert training_sets.run_images({"kind": "image_folder", "path": "x"}, recipe) is None
+
+
+def test_batch_larger_than_the_data_is_allowed_when_intended_and_trains_alike():
+    full = study({"base": {}, "a": {}, "whole": {"changes": {"batch_size": 1000,
+                                                             "batch_exceeds_data": True}}})
+    assert full.run("whole-1").recipe == plan.recipe({**BASE, "batch_size": 1000})
+    with pytest.raises(ConfigError, match=r"condition 'whole', instance 1, "
+                                               r"recipe.batch_size: 1000 .* 40 training"):
+        study({"base": {}, "a": {}, "whole": {"changes": {"batch_size": 1000}}})
 
 
 def test_list_length_must_match_instances():

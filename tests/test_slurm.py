@@ -10,6 +10,8 @@ import copy
 import re
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +43,8 @@ def test_profile_asks_gpus_for_gpu_rules_and_groups_every_other_rule_but_dataset
         key for resources in [PROFILE["default-resources"], *PROFILE["set-resources"].values()]
         for key in resources}  # the cluster's own: left to the user
     # all: local; the dataset jobs: long single jobs of their own
-    assert set(PROFILE["groups"]) == rules - set(GPU_RULES) - {"dataset", "image_store", "all"}
+    assert set(PROFILE["groups"]) == rules - set(GPU_RULES) - {"dataset", "image_store", "all",
+                                                               "verify"}  # verify: local
     assert set(PROFILE["groups"].values()) == {"analysis"}
 
 
@@ -167,3 +170,61 @@ def test_tiny_study_through_slurm_equals_a_local_run(tmp_path):
             decisions.read(local / f"results/tiny/decisions/{run}.parquet"))
     summary = "results/tiny/summary.txt"
     assert (on_slurm / summary).read_text() == (local / summary).read_text()
+
+
+def running_jobs(workdir: Path) -> list[str]:
+    """Ids of the Slurm jobs running with `workdir` as their working directory."""
+    out = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i|%Z"], capture_output=True,
+                         text=True, timeout=30, check=True)
+    return [job for job, folder in (line.split("|", 1) for line in out.stdout.splitlines())
+            if folder == str(workdir)]
+
+
+@needs_slurm
+@pytest.mark.workflow
+def test_training_job_cancelled_by_slurm_is_resubmitted_and_resumes(tmp_path):
+    epochs = 4
+    config = copy.deepcopy(TINY)
+    study = config["studies"]["tiny"]
+    study["dataset"]["train_per_class"] = 200  # epochs long enough to cancel one midway
+    study["recipe"].update(epochs=epochs, lr_milestones=[3])
+    study["conditions"] = {"base": {"instances": 1}}
+    study.pop("label_errors", None)
+    study.pop("confusion", None)
+    config["studies"] = {"tiny": study}
+    config["analysis"]["difficulty"] = {"shares_all_but": 0}
+    run, checkpoint = "results/tiny/decisions/base-1.parquet", "results/tiny/checkpoints/base-1.pt"
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    fitted = fit_to_node(PROFILE, NODE, tmp_path / "slurm_logs")
+    assert fitted["retries"] >= 1  # the profile's: a job Slurm ends is submitted again
+    (profile / "config.yaml").write_text(yaml.safe_dump(fitted))
+    on_slurm, local = tmp_path / "slurm", tmp_path / "local"
+    on_slurm.mkdir()
+    local.mkdir()
+    (on_slurm / "config_under_test.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+           "--directory", str(on_slurm), "--configfile",
+           str(on_slurm / "config_under_test.yaml"), "--profile", str(profile), run]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 400
+    while not (on_slurm / checkpoint).exists():  # an epoch done: cancel the job in the next
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "no checkpoint after 400 s"
+        time.sleep(0.2)
+    cancelled = running_jobs(on_slurm)
+    assert len(cancelled) == 1, cancelled
+    subprocess.run(["scancel", cancelled[0]], check=True, timeout=30)
+    text, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, text
+    submitted = re.findall(r"rule (\w+):.*?has been submitted with SLURM jobid (\d+)", text,
+                           re.S)
+    train = [job for rule, job in submitted if rule == "train"]
+    assert len(train) == 2 and train[0] == cancelled[0], text  # the job, then again
+    log = (on_slurm / "logs/tiny/train/base-1.log").read_text()
+    resumed = re.search(rf"resuming from {checkpoint} after epoch (\d+)", log)
+    assert resumed and 1 <= int(resumed[1]) < epochs, log
+
+    out = snakemake(local, config, run)
+    assert out.returncode == 0, out.stdout + out.stderr
+    pd.testing.assert_frame_equal(decisions.read(on_slurm / run), decisions.read(local / run))

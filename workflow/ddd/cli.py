@@ -3,6 +3,7 @@
     ddd kappa FILE... [--unbiased] [--bootstrap N] [--seed S] [--level L] [--condition C]
     ddd difficulty FILE... [--tolerance T] [--condition C]
     ddd check CONFIG
+    ddd verify [RESULTS] [--configfile CONFIG] [--expect FILE] [--format text|json]
 
 FILE is one decision file per run, one correctness matrix, or one model-vs-human raw-data
 folder (ddd.given.readers). Both commands call the functions the workflow's kappa and
@@ -11,22 +12,27 @@ numbers are the workflow's. --format table (aligned text), csv or json; `difficu
 two tables, the histogram and the shares (csv: each after a `# name` line; json: one object).
 `check` reads a workflow config as the Snakefile would (YAML errors with file and line,
 which Snakemake's own message for a --configfile lacks; keys, values, runs, named files).
+`verify` rereads every file the workflow stored under RESULTS (ddd.verify): one line per
+damaged, foreign or missing file with the command that rebuilds it, a summary line, exit
+status 1 on any problem; it records the outcome in RESULTS/verification.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 import pandas as pd
 
-from ddd import plan, schema
+from ddd import plan, schema, stored, verify
 from ddd.analysis import difficulty, tabulate
 from ddd.errors import DddError
 from ddd.given import readers
 from ddd.io import yamlfile
+from ddd.io.textfile import read_text
 
 
 def kappa_table(data: dict[str, readers.Decisions], resamples: int, seed: int, level: float,
@@ -87,7 +93,37 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a workflow config file: YAML syntax "
                                                "(file and line), keys, values, runs")
     check.add_argument("config", metavar="CONFIG", help="a config file (YAML)")
+    checks = commands.add_parser("verify", help="reread every stored file of a results "
+                                                "folder against what recorded it")
+    checks.add_argument("results", nargs="?", default="results", metavar="RESULTS",
+                        help="the results folder (default: results)")
+    checks.add_argument("--configfile", metavar="CONFIG",
+                        help="the config the results were made with: its studies' stored "
+                             "files that are missing are problems too, and rebuild commands "
+                             "name it")
+    checks.add_argument("--expect", metavar="FILE",
+                        help="a text file of paths (one a line) that must exist")
+    checks.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def run_verify(results: str, configfile: str | None, expect: str | None) -> verify.Verification:
+    """ddd.verify.verify of a results folder, with the rebuild commands run from the
+    folder's parent (the workflow's working directory); ConfigError for a bad config."""
+    if not os.path.isdir(results):
+        raise DddError(f"{results} is not a folder: give the results folder (default: "
+                         f"results, in the workflow's working directory)")
+    workdir = os.path.dirname(os.path.abspath(results))
+    options = [f"--configfile {os.path.abspath(configfile)}"] if configfile else []
+    if os.path.abspath(workdir) != os.getcwd():
+        options.append(f"--directory {workdir}")
+    expected = []
+    if configfile:
+        expected += stored.stored_files(plan.load(yamlfile.read_config(configfile)), results)
+    if expect:
+        expected += [line.strip() for line in read_text(expect).splitlines() if line.strip()]
+    return verify.verify(results, expected, lambda path: verify.rebuild_command(
+        os.path.relpath(path, workdir), " ".join(options)))
 
 
 def check_config(path: str) -> str:
@@ -118,6 +154,18 @@ def _render(tables: dict[str, pd.DataFrame], fmt: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 for unreadable input)."""
     args = _parser().parse_args(argv)
+    if args.command == "verify":
+        try:
+            report = run_verify(args.results, args.configfile, args.expect)
+        except (DddError, OSError, ValueError) as err:
+            print(f"ddd verify: error: {err}", file=sys.stderr)
+            return 2
+        verify.record(report)
+        if args.format == "json":
+            print(json.dumps(report.as_dict(), indent=2))
+        else:
+            print("\n".join([*(p.line() for p in report.problems), report.summary()]))
+        return 1 if report.problems else 0
     if args.command == "check":
         try:
             print(check_config(args.config))

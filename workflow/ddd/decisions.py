@@ -9,6 +9,11 @@ Storage: one row group per EPOCHS_PER_ROW_GROUP epochs, each column chunk one zs
 the compressor sees the same images' labels and mostly unchanged predictions of neighbouring
 epochs side by side (benchmarks/decision_storage.py: 0.7 bytes per row at ImageNet scale).
 Every page carries a CRC checksum, verified on reading: a damaged file is an error.
+
+Versions: the metadata JSON and its digest are the envelope every version keeps; the JSON's
+`schema_version` (SCHEMA_VERSION when written; tables without it are version 1) says how to
+read the rest. A table of a newer version is refused as such, before its columns are read;
+older versions are read.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ddd.errors import DddError
+from ddd.errors import DddError, rebuild
 from ddd.io.atomic import atomic_path
 
 SCHEMA = pa.schema([
@@ -37,6 +42,7 @@ SCHEMA = pa.schema([
 ])
 METADATA_KEY = b"ddd"
 DIGEST_KEY = b"ddd.sha256"  # of the metadata's JSON: a damaged footer is never read as valid
+SCHEMA_VERSION = 1  # raise it when the columns or the metadata change meaning
 REQUIRED_METADATA = ("run", "dataset", "condition", "instance", "architecture")
 EPOCHS_PER_ROW_GROUP = 10
 PARQUET_OPTIONS = {
@@ -52,6 +58,10 @@ PARQUET_OPTIONS = {
 
 class DecisionTableError(DddError):
     """A decision table that breaks the contract; the message names the file."""
+
+
+class NewerSchemaError(DecisionTableError):
+    """A decision table written by a newer ddd-workflow: intact, but not readable here."""
 
 
 def from_predictions(predictions: np.ndarray, labels: np.ndarray,
@@ -82,7 +92,8 @@ def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) ->
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise DecisionTableError(f"{path}: metadata lacks {missing}")
-    text = json.dumps(metadata, sort_keys=True, default=str).encode()
+    text = json.dumps({**metadata, "schema_version": SCHEMA_VERSION}, sort_keys=True,
+                      default=str).encode()
     table = table.cast(SCHEMA).replace_schema_metadata(
         {METADATA_KEY: text, DIGEST_KEY: hashlib.sha256(text).hexdigest()})
     validate(table, path)
@@ -101,16 +112,27 @@ def _metadata(parquet: pq.ParquetFile, path: str | os.PathLike) -> dict[str, Any
     raw = parquet.schema_arrow.metadata or {}
     if METADATA_KEY not in raw:
         raise DecisionTableError(f"{path}: no run metadata; a table of the workflow's is "
-                                 f"damaged (rebuild it: snakemake --cores 1 --force {path}), "
+                                 f"damaged (rebuild it: {rebuild(path)}), "
                                  f"any other must be written by ddd.decisions.write")
     digest = raw.get(DIGEST_KEY)  # absent in tables written before it was added
     try:
         if digest is not None and hashlib.sha256(raw[METADATA_KEY]).hexdigest() != digest.decode():
             raise ValueError("its checksum does not match")
-        return json.loads(raw[METADATA_KEY])
+        metadata = json.loads(raw[METADATA_KEY])
+        if not isinstance(metadata, dict):
+            raise ValueError("it is not a JSON object")
+        version = metadata.get("schema_version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError(f"schema_version {version!r} is not a version number")
     except ValueError as err:  # also UnicodeDecodeError and JSONDecodeError
         raise DecisionTableError(f"{path}: its run metadata is damaged ({err}); rebuild it: "
-                                 f"snakemake --cores 1 --force {path}") from None
+                                 f"{rebuild(path)}") from None
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"{path} was written by a newer ddd-workflow (decision table schema version "
+            f"{version}; this one reads versions up to {SCHEMA_VERSION}); the file is not "
+            f"damaged: keep it and upgrade ddd-workflow to read it")
+    return metadata
 
 
 def check_provenance(path: str | os.PathLike, metadata: dict[str, Any], run: str | None,
@@ -130,7 +152,7 @@ def check_provenance(path: str | os.PathLike, metadata: dict[str, Any], run: str
         raise DecisionTableError(
             f"{path} belongs to another run, study or dataset: its metadata names {details}; "
             f"it was copied, moved or made before the dataset changed. Rebuild it: "
-            f"snakemake --cores 1 --force {path}")
+            f"{rebuild(path)}")
 
 
 def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
@@ -138,19 +160,23 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
 
     With an epoch, only the row groups that hold it are read (found from their statistics).
     """
+    return read_arrow(path, epoch).to_pandas()
+
+
+def read_arrow(path: str | os.PathLike, epoch: int | None = None) -> pa.Table:
+    """`read`, as the Arrow table (no conversion to pandas)."""
     parquet = _open(path)
     _metadata(parquet, path)
     try:
         table = parquet.read() if epoch is None else _read_epoch(parquet, path, epoch)
     except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
-        raise DecisionTableError(f"{path} is damaged ({err}); rebuild it: snakemake --cores 1 "
-                                 f"--force {path}") from err
+        raise DecisionTableError(f"{path} is damaged ({err}); rebuild it: {rebuild(path)}"
+                                 ) from err
     try:
         validate(table, path)
     except DecisionTableError as err:
-        raise DecisionTableError(f"{err}; rebuild it: snakemake --cores 1 --force {path}"
-                                 ) from None
-    return table.to_pandas()
+        raise DecisionTableError(f"{err}; rebuild it: {rebuild(path)}") from None
+    return table
 
 
 def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) -> pa.Table:
@@ -177,7 +203,7 @@ def _open(path: str | os.PathLike) -> pq.ParquetFile:
         return pq.ParquetFile(path, page_checksum_verification=True)
     except (pa.ArrowException, OSError, UnicodeDecodeError) as err:  # also a damaged name
         raise DecisionTableError(f"{path} is not a readable Parquet file ({err}); rebuild it: "
-                                 f"snakemake --cores 1 --force {path}") from err
+                                 f"{rebuild(path)}") from err
 
 
 def validate(table: pa.Table, path: str | os.PathLike = "<table>") -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ddd import flags, schema
+from ddd import flags, schema, training_sets
 from ddd.analysis import acceptable, scaling
 from ddd.confusion import design
 from ddd.errors import ConfigError
@@ -35,12 +36,18 @@ from ddd.study import (
 FILE_KINDS = ("imagenet", "image_folder")  # images stay files (ddd.datasets.prepare)
 
 
-def recipe(values: dict[str, Any], where: str = "recipe") -> Recipe:
+def recipe(values: dict[str, Any], where: str = "recipe",
+           train_images: Callable[[Recipe], int | None] | None = None) -> Recipe:
     """A recipe from config values: the schema's defaults for missing keys, every value
-    checked (`where` names the place in errors)."""
+    checked (`where` names the place in errors). `train_images`: the most training images
+    a run of the recipe can have (None: unknown); a larger batch_size is an error unless
+    the recipe's batch_exceeds_data says it is intended."""
     values = copy.deepcopy(values)
     schema.check(values, "recipe", where)
+    full_batch = values.pop("batch_exceeds_data")
     out = Recipe(**values)
+    if train_images is not None and not full_batch:
+        training_sets.check_batch(out, train_images(out), where)
     late = [m for m in out.lr_milestones if m > out.total_epochs]
     if late:
         raise ConfigError(f"config: {where}.lr_milestones: {late} beyond the run's "
@@ -88,7 +95,9 @@ def load(config: dict[str, Any]) -> Plan:
     studies = {name: _study(name, spec) for name, spec in config["studies"].items()}
     for name, spec in config["studies"].items():
         if "scaling" in spec:
-            grid = _grid_study(studies[name], spec["scaling"])
+            base = spec.get("conditions", {}).get(studies[name].base_condition, {})
+            full_batch = {**spec["recipe"], **base.get("changes", {})}.get("batch_exceeds_data")
+            grid = _grid_study(studies[name], spec["scaling"], bool(full_batch))
             if grid.name in studies:
                 raise ConfigError(f"config: studies.{grid.name}: the name of study {name!r}'s "
                                   f"scaling runs; rename the study")
@@ -178,7 +187,8 @@ def _trained_study(name: str, spec: dict[str, Any]) -> Study:
             values["train_subset"] = resolve_subset(values.get("train_subset", "all"),
                                                     instance)
             run_recipe = recipe(values, f"{where}, condition {condition!r}, instance "
-                                        f"{instance}, recipe")
+                                        f"{instance}, recipe",
+                                lambda r: training_sets.run_images(dataset, r))
             if run_recipe.bn_recalibration and dataset["kind"] in FILE_KINDS:
                 raise ConfigError(f"config: {where}, condition {condition!r}: "
                                   f"bn_recalibration needs in-memory data; set it to 0 for "
@@ -201,7 +211,7 @@ def _trained_study(name: str, spec: dict[str, Any]) -> Study:
                                          design.dataset_classes(dataset))
         except ValueError as err:
             raise ConfigError(f"config: {where}.confusion: {err}") from None
-        recipes = tuple(_confusion_recipe(where, spec["recipe"], spec_, repeat)
+        recipes = tuple(_confusion_recipe(where, spec["recipe"], spec_, repeat, dataset)
                         for repeat in range(1, spec_.repeats + 1))
         study = dataclasses.replace(study, confusion=spec_, confusion_recipes=recipes)
     return study
@@ -252,28 +262,32 @@ def _check_label_errors(study: Study) -> None:
                           f"needs path: a file of known label errors")
 
 
-def _grid_study(study: Study, spec: dict[str, Any]) -> Study:
+def _grid_study(study: Study, spec: dict[str, Any], full_batch: bool) -> Study:
     """The runs of `study`'s scaling grid (ddd.analysis.scaling) as a study of their own,
-    each recipe checked as a condition's is."""
+    each recipe checked as a condition's is (`full_batch`: the base's batch_exceeds_data)."""
     where = f"studies.{study.name}.scaling"
     base = study.run(study.base_run).recipe
     if base is None:
         raise ConfigError(f"config: {where}: needs a trained base condition")
     name = study.name + scaling.SUFFIX
+    dataset = scaling.grid_dataset(study.dataset, spec)
     runs = tuple(Run(name, scaling.condition(*point), instance,
-                     recipe(values, f"{where}, grid point train_per_class {point[0]}, "
-                                    f"epochs {point[1]}, instance {instance}, recipe"),
+                     recipe({**values, "batch_exceeds_data": full_batch},
+                            f"{where}, grid point train_per_class {point[0]}, epochs "
+                            f"{point[1]}, instance {instance}, recipe",
+                            lambda r: training_sets.run_images(dataset, r)),
                      grid=point)
                  for point, instance, values in scaling.grid(base, spec))
-    return Study(name, scaling.grid_dataset(study.dataset, spec), runs[0].condition, runs,
-                 references=study.references, scaling_of=study.name)
+    return Study(name, dataset, runs[0].condition, runs, references=study.references,
+                 scaling_of=study.name)
 
 
 def _confusion_recipe(where: str, base: dict[str, Any], spec: design.ConfusionSpec,
-                      repeat: int) -> Recipe:
+                      repeat: int, dataset: dict[str, Any]) -> Recipe:
     """The study's recipe with the confusion section's changes and the repeat's seeds."""
     values = {**base, **spec.recipe_changes}
     defaults = schema.definition_defaults("recipe")
     seeds = {key: values.get(key, defaults[key]) for key in ("init_seed", "data_seed")}
     values.update(spec.repeat_seeds(seeds, repeat))
-    return recipe(values, f"{where}.confusion, repeat {repeat}, recipe")
+    return recipe(values, f"{where}.confusion, repeat {repeat}, recipe",
+                  lambda _: training_sets.confusion_images(dataset, spec))

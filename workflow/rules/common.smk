@@ -2,7 +2,8 @@ import dataclasses
 from pathlib import Path
 
 from ddd import plan
-from ddd.io.workdir import check_writable
+from ddd import verify as verification
+from ddd.io.workdir import check_space, check_writable
 from ddd.plots import registry as plots
 
 PLAN = plan.load(
@@ -10,6 +11,7 @@ PLAN = plan.load(
 )  # validates, fills the schema's defaults in, resolves every run
 plan.check_files(PLAN)  # hand-made per-image files: there and readable
 check_writable()  # before Snakemake deletes any output it cannot rebuild
+check_space()  # before Snakemake writes its own records
 STUDIES = PLAN.studies  # with the runs of scaling grids, which only `scaling` builds
 MAIN_STUDIES = {name: STUDIES[name] for name in PLAN.main_studies}
 TRAINED_IDS, PRETRAINED_IDS = PLAN.trained_ids, PLAN.pretrained_ids
@@ -156,6 +158,7 @@ def print_summaries():
             path = Path(f"results/{name}/{file}")
             if path.exists():
                 print(path.read_text(), end="")
+    print(verification.last_line())
 
 
 def response_folder(study):

@@ -15,6 +15,7 @@ import pandas as pd
 from ddd import decisions
 from ddd.analysis import acceptable, difficulty
 from ddd.collect import MismatchError
+from ddd.errors import rebuild
 
 LEFT_OUT = "left_out"  # the rectified category of an image without acceptable labels
 CAUSES = ("label_error", "acceptable_answer", "both", "neither", "no_acceptable_label")
@@ -35,7 +36,7 @@ def final_predictions(paths: Mapping[str, str | os.PathLike], study: str | None 
         elif not (np.array_equal(table["image_id"].to_numpy(), ref["image_id"].to_numpy())
                   and np.array_equal(table["label"].to_numpy(), ref["label"].to_numpy())):
             raise MismatchError(f"{path} and {ref_path} differ in their images (image ids or "
-                                f"labels); rebuild one: snakemake --cores 1 --force {path}")
+                                f"labels); rebuild one: {rebuild(path)}")
         columns[run] = table["prediction"].to_numpy()
         rows.append({"run": run, "condition": meta["condition"],
                      "instance": int(meta["instance"]), "architecture": meta["architecture"],

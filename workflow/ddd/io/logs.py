@@ -6,14 +6,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
+
+from ddd.io.atomic import DiskFullError, disk_full, full_disk
+
+
+class _LogFile(logging.FileHandler):
+    """A log file whose full disk stops the job with a message naming the file (logging
+    would print the error and carry on without a log)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        err = sys.exc_info()[1]
+        full = disk_full(err, self.baseFilename) if err is not None else None
+        if full is None:
+            super().handleError(record)
+            return
+        raise full from err
 
 
 @contextlib.contextmanager
 def to_file(path: str | os.PathLike) -> Iterator[logging.Logger]:
     """Send the `ddd` loggers to `path` for the duration of the block."""
     logger = logging.getLogger("ddd")
-    handler = logging.FileHandler(path, mode="w")
+    with full_disk(path):
+        handler = _LogFile(path, mode="w")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
                                            "%Y-%m-%d %H:%M:%S"))
     logger.addHandler(handler)
@@ -21,8 +38,10 @@ def to_file(path: str | os.PathLike) -> Iterator[logging.Logger]:
     try:
         yield logger
     except Exception:
-        logger.exception("failed")
+        with contextlib.suppress(DiskFullError):  # the error itself says more than that
+            logger.exception("failed")
         raise
     finally:
         logger.removeHandler(handler)
-        handler.close()
+        with contextlib.suppress(OSError):  # a full disk's last flush: already reported
+            handler.close()
