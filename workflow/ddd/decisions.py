@@ -9,7 +9,8 @@ Two optional columns hold the model's confidence at every evaluation (`CONFIDENC
 `p_true`, the softmax probability (temperature 1, over the dataset's classes) of the
 dataset label, and `margin`, the logit of the label minus the largest other logit (equal
 to log p_true - log p_runner_up; positive exactly when the prediction is right, bar ties).
-Both are stored as float16 (11 significant bits: relative error at most 2^-11; margins
+Both are stored as float16 (11 significant bits: relative error at most 2^-11, absolute
+error at most 2^-25 below 2^-14, where float16 is subnormal; margins
 beyond float16's range, |margin| > 65504, clipped to it), null where the logits were not
 finite; their definition and encoding are in the run metadata
 under "columns". Tables without them are complete tables.
@@ -50,7 +51,8 @@ CONFIDENCE = {
               "(= log p_true - log p_runner_up)",
 }
 CONFIDENCE_TYPE = pa.float16()
-CONFIDENCE_ERROR = 2.0**-11  # float16: relative rounding error at most half an ulp
+CONFIDENCE_ERROR = 2.0**-11  # float16 rounding: relative error at most half an ulp,
+CONFIDENCE_ABS_ERROR = 2.0**-25  # and absolute error at most this below 2^-14 (subnormals)
 METADATA_KEY = b"ddd"
 DIGEST_KEY = b"ddd.sha256"  # of the metadata's JSON: a damaged footer is never read as valid
 REQUIRED_METADATA = ("run", "dataset", "condition", "instance", "architecture")
@@ -133,7 +135,8 @@ def has_confidence(table: pa.Table | pd.DataFrame) -> bool:
 def confidence_metadata() -> dict[str, dict[str, str]]:
     """What the run metadata says about the confidence columns: definition and encoding."""
     return {name: {"definition": text, "encoding": "float16",
-                   "relative_error": f"2^-11 ({CONFIDENCE_ERROR:.2e})", "missing": "null"}
+                   "relative_error": "2^-11", "absolute_error_below_2^-14": "2^-25",
+                   "missing": "null"}
             for name, text in CONFIDENCE.items()}
 
 
