@@ -32,6 +32,7 @@ from ddd.io import workdir
 from ddd.study import Recipe
 from ddd.train import capture, pretrained
 from ddd.train.jobs import train_run
+from tests.conftest import confident_table
 from tests.test_training_jobs import CPU, FIELDS, RECIPE, dataset, trained  # noqa: F401
 from tests.test_workflow import ROOT, TINY, snakemake
 
@@ -59,15 +60,19 @@ def case(names: str, fix: str, error: type[BaseException] = Exception):
 
 
 def table(folder: Path, run: str = "base-1", study: str = "s", sha: str = "abc",
-          shift: int = 0) -> Path:
-    """A small decision table of `run` in `study` on the dataset with checksum `sha`."""
+          shift: int = 0, confidence: bool = False) -> Path:
+    """A small decision table of `run` in `study` on the dataset with checksum `sha`; with
+    `confidence`, its p_true and margin columns too."""
     rng = np.random.default_rng(len(run))
     labels = rng.integers(0, 3, IMAGES)
     path = folder / f"{run}.parquet"
-    decisions.write(path, decisions.from_predictions(
-        rng.integers(0, 3, (2, IMAGES)), labels, image_ids=np.arange(IMAGES) + shift),
-        {"run": run, "study": study, "dataset_sha256": sha, "dataset": "d",
-         "condition": run.split("-")[0], "instance": int(run[-1]), "architecture": "none"})
+    image_ids = np.arange(IMAGES) + shift
+    made = (confident_table(rng.normal(0, 2, (2, IMAGES, 3)), labels, image_ids) if confidence
+            else decisions.from_predictions(rng.integers(0, 3, (2, IMAGES)), labels,
+                                            image_ids=image_ids))
+    decisions.write(path, made, {"run": run, "study": study, "dataset_sha256": sha,
+                                 "dataset": "d", "condition": run.split("-")[0],
+                                 "instance": int(run[-1]), "architecture": "none"})
     return path
 
 
@@ -359,8 +364,10 @@ def test_bad_input_is_named_with_its_fix(name, tmp_path, request):
     assert not list(folder.rglob(".*.tmp")), "a half-written file was left behind"
 
 
-def test_every_flipped_byte_of_a_decision_table_is_an_error_or_changes_nothing(tmp_path):
-    path = table(tmp_path)
+@pytest.mark.parametrize("confidence", [False, True])
+def test_every_flipped_byte_of_a_decision_table_is_an_error_or_changes_nothing(tmp_path,
+                                                                              confidence):
+    path = table(tmp_path, confidence=confidence)
     good, meta = decisions.read(path), decisions.read_metadata(path)
     final = decisions.read(path, epoch=-1)
     raw = path.read_bytes()
