@@ -42,6 +42,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
+include: "workflow/rules/datamaps.smk"
 
 
 rule all:
@@ -50,6 +51,7 @@ rule all:
         all_targets(),
         experiment_targets(),
         design.targets(CONFUSION),
+        datamap_targets(),
 
 
 onsuccess:

@@ -9,10 +9,11 @@ import pandas as pd
 
 from ddd import decisions
 from ddd.analysis import classes as class_names
-from ddd.analysis import dynamics
+from ddd.analysis import datamaps, dynamics
 from ddd.datasets import gaussian
 from ddd.datasets.arrays import read_manifest
 from ddd.plots import classes, confusion, difficulty, epochs, kappa, references, rsa
+from ddd.plots import datamaps as data_map_plots
 from ddd.plots.registry import Inputs, figure
 
 ANALYSIS = "results/{study}/analysis"
@@ -196,3 +197,14 @@ def confusion_information(inputs: Inputs, study: str, both_ways: bool) -> plt.Fi
     names = dict(enumerate(class_names.dataset_class_names(inputs["manifest"])))
     return confusion.information_heatmap(pd.read_parquet(inputs["effects"]), names, both_ways,
                                          f"{study}: information on T, confused - control")
+
+
+@figure("fig_data_map", {"maps": f"{ANALYSIS}/datamaps.parquet"}, scope="confidence",
+        config={"confidence": "analysis.datamaps.confidence",
+                "variability": "analysis.datamaps.variability"}, plan=("base_run",))
+def datamap(inputs: Inputs, study: str, confidence: float, variability: float,
+            base_run: str) -> plt.Figure:
+    """Data maps of the base run and of the histogram runs pooled, coloured by category."""
+    maps = pd.read_parquet(inputs["maps"])
+    shown = {name: maps[maps["run"] == name] for name in (base_run, datamaps.POOLED)}
+    return data_map_plots.data_maps(shown, confidence, variability, f"{study}: data maps")
