@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddd import cli, collect
-from ddd.analysis import difficulty, tabulate
-from tests.conftest import write_run
+from ddd import cli, collect, decisions
+from ddd.analysis import datamaps, difficulty, tabulate
+from tests.conftest import confident_table, write_run
 from tests.test_given import _mvh_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,3 +137,36 @@ def test_check_lists_a_valid_configs_runs_and_names_a_yaml_errors_line(tmp_path,
     bad.write_text("studies:\n  a:\n\tdataset: {kind: gaussian}\n")
     assert cli.main(["check", str(bad)]) == 1
     assert "bad.yaml, line 3, column 1" in capsys.readouterr().err
+
+
+def test_datamap_equals_the_workflow_datamaps_rule(tmp_path, rng, capsys):
+    labels = rng.integers(0, 4, 60)
+    tables = {}
+    for r in range(3):
+        run = f"net-{r}"
+        tables[run] = tmp_path / f"{run}.parquet"
+        decisions.write(tables[run], confident_table(rng.normal(0, 2, (4, 60, 4)), labels),
+                        {"run": run, "dataset": "d", "condition": "net", "instance": r,
+                         "architecture": "none"})
+    # as the workflow's image_table and datamaps rules compute them
+    _, correct = collect.final_epoch(tables)
+    images = difficulty.image_table(correct, list(tables), 0)
+    maps = datamaps.with_categories(
+        datamaps.read_maps(tables, list(tables), datamaps.Thresholds(0.4, 0.1)), images)
+    out = json.loads(_run(capsys, "datamap", *tables.values(), "--format", "json",
+                          "--confidence", 0.4, "--variability", 0.1))
+    pd.testing.assert_frame_equal(pd.DataFrame(out["regions"]), datamaps.region_table(maps),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(pd.DataFrame(out["auc"]),
+                                  datamaps.auc_table(maps, list(tables)), check_dtype=False)
+    per_image = pd.read_csv(StringIO(_run(capsys, "datamap", *tables.values(), "--images",
+                                          "--format", "csv", "--confidence", 0.4,
+                                          "--variability", 0.1)))
+    pd.testing.assert_frame_equal(per_image, maps, check_dtype=False)
+
+
+def test_datamap_of_tables_without_confidence_names_the_file(tmp_path, rng, capsys):
+    tables, _ = _runs(tmp_path, rng, n_runs=2)
+    assert cli.main(["datamap", *map(str, tables.values())]) == 1
+    err = capsys.readouterr().err
+    assert "net-0.parquet has no p_true and margin" in err and "train.confidence" in err
