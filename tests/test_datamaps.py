@@ -136,3 +136,19 @@ def test_a_table_without_confidence_is_an_error_naming_it_and_the_switch(tmp_pat
                     {**META, "run": "old-1"})
     with pytest.raises(ValueError, match=r"old-1.parquet has no p_true.*train.confidence"):
         datamaps.read_maps({"old-1": path}, ["old-1"], datamaps.Thresholds())
+
+
+def test_flagged_images_are_counted_in_their_cells(tmp_path):
+    maps = datamaps.read_maps({"base-1": hand_run(tmp_path)}, ["base-1"],
+                              datamaps.Thresholds(0.5, 0.2))
+    images = pd.DataFrame({"image_id": range(4),
+                           "category": ["trivial"] * 2 + ["impossible"] * 2})
+    maps = datamaps.with_flags(datamaps.with_categories(maps, images), np.array([3, 2, 1, 0]),
+                               np.array([True, False, False, True]))  # images 3 and 0
+    assert maps.loc[maps["run"] == "base-1", "flagged"].tolist() == [True, False, False, True]
+    table = datamaps.region_table(maps).set_index(["run", "region", "category"]).sort_index()
+    for run in ("base-1", datamaps.POOLED):
+        one = maps[maps["run"] == run]
+        for (region, category), cell in one.groupby(["region", "category"]):
+            assert table.loc[(run, region, category), "flagged"] == cell["flagged"].sum()
+        assert table.loc[run, "flagged"].sum() == 2

@@ -26,6 +26,7 @@ def datamap_targets():
 rule datamaps:
     input:
         unpack(decision_tables),
+        unpack(image_flags),
         images="results/{study}/analysis/images.parquet",
     output:
         maps="results/{study}/analysis/datamaps.parquet",
@@ -40,5 +41,7 @@ rule datamaps:
         histogram_runs=histogram_runs,
         confidence=config["analysis"]["datamaps"]["confidence"],
         variability=config["analysis"]["datamaps"]["variability"],
+        flag_column=flag_column,
+        flag_format=flag_format,
     script:
         "../scripts/datamaps.py"

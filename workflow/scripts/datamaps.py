@@ -4,6 +4,7 @@ and the ROC AUCs of each run's map for the many-run categories."""
 import pandas as pd
 
 from ddd.analysis import datamaps
+from ddd.flags import read_flags
 from ddd.io.atomic import atomic_path
 from ddd.io.logs import to_file
 
@@ -13,7 +14,12 @@ with to_file(smk.log[0]) as log:
     thresholds = datamaps.Thresholds(smk.params.confidence, smk.params.variability)
     paths = {run: smk.input[run] for run in smk.params.runs}
     maps = datamaps.read_maps(paths, smk.params.histogram_runs, thresholds)
-    maps = datamaps.with_categories(maps, pd.read_parquet(smk.input.images))
+    images = pd.read_parquet(smk.input.images)
+    maps = datamaps.with_categories(maps, images)
+    if hasattr(smk.input, "flags"):  # the study configures image flags (label errors)
+        ids = images["image_id"].to_numpy()
+        maps = datamaps.with_flags(maps, ids, read_flags(
+            smk.input.flags, smk.params.flag_column, ids, smk.params.flag_format))
     regions = datamaps.region_table(maps)
     auc = datamaps.auc_table(maps, smk.params.histogram_runs)
     for table, path in ((maps, smk.output.maps), (regions, smk.output.regions),

@@ -144,17 +144,26 @@ def with_categories(maps: pd.DataFrame, images: pd.DataFrame) -> pd.DataFrame:
     return maps.assign(category=maps["image_id"].map(category).to_numpy())
 
 
+def with_flags(maps: pd.DataFrame, image_ids: np.ndarray, flagged: np.ndarray
+               ) -> pd.DataFrame:
+    """The maps with each image's flag (e.g. a label error; `flagged` aligned with
+    `image_ids`)."""
+    by_image = pd.Series(np.asarray(flagged, dtype=bool), index=image_ids)
+    return maps.assign(flagged=maps["image_id"].map(by_image).fillna(False).astype(bool))
+
+
 def region_table(maps: pd.DataFrame) -> pd.DataFrame:
-    """Images per (map, region, category), with the share of the category's images."""
-    counts = (maps.dropna(subset=["region"])
-              .groupby(["run", "region", "category"], sort=False).size()
-              .rename("images").reset_index())
-    full = pd.MultiIndex.from_product(
-        [maps["run"].unique(), REGIONS, CATEGORIES], names=["run", "region", "category"])
-    table = counts.set_index(["run", "region", "category"]).reindex(full, fill_value=0)
-    table = table.reset_index()
+    """Images per (map, region, category), with the share of the category's images (and
+    how many are flagged, where the maps have flags)."""
+    keys = ["run", "region", "category"]
+    grouped = maps.dropna(subset=["region"]).groupby(keys, sort=False)
+    counts = grouped.size().rename("images").to_frame()
+    if "flagged" in maps:
+        counts["flagged"] = grouped["flagged"].sum()
+    full = pd.MultiIndex.from_product([maps["run"].unique(), REGIONS, CATEGORIES], names=keys)
+    table = counts.reindex(full, fill_value=0).reset_index()
     per_category = table.groupby(["run", "category"])["images"].transform("sum")
-    table["share_of_category"] = table["images"] / per_category.where(per_category > 0)
+    table.insert(4, "share_of_category", table["images"] / per_category.where(per_category > 0))
     return table
 
 

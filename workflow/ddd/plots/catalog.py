@@ -201,10 +201,13 @@ def confusion_information(inputs: Inputs, study: str, both_ways: bool) -> plt.Fi
 
 @figure("fig_data_map", {"maps": f"{ANALYSIS}/datamaps.parquet"}, scope="confidence",
         config={"confidence": "analysis.datamaps.confidence",
-                "variability": "analysis.datamaps.variability"}, plan=("base_run",))
+                "variability": "analysis.datamaps.variability"},
+        plan=("base_run", "flag_label"))
 def datamap(inputs: Inputs, study: str, confidence: float, variability: float,
-            base_run: str) -> plt.Figure:
-    """Data maps of the base run and of the histogram runs pooled, coloured by category."""
+            base_run: str, flag_label: str | None) -> plt.Figure:
+    """Data maps of the base run and of the histogram runs pooled, coloured by category;
+    flagged images (label errors) ringed."""
     maps = pd.read_parquet(inputs["maps"])
     shown = {name: maps[maps["run"] == name] for name in (base_run, datamaps.POOLED)}
-    return data_map_plots.data_maps(shown, confidence, variability, f"{study}: data maps")
+    return data_map_plots.data_maps(shown, confidence, variability, f"{study}: data maps",
+                                    flag_label)

@@ -12,9 +12,10 @@ COLOURS = {"trivial": "tab:green", "in_between": "tab:orange", "impossible": "ta
 
 
 def data_maps(maps: dict[str, pd.DataFrame], confidence: float, variability: float,
-              title: str) -> plt.Figure:
+              title: str, flag_label: str | None = None) -> plt.Figure:
     """One panel per map (title: map): variability (x) against confidence (y), one dot per
-    image in its category's colour, the region thresholds as dashed lines."""
+    image in its category's colour, the region thresholds as dashed lines; images whose
+    `flagged` column is true ringed in black (legend: `flag_label`)."""
     fig, axes = plt.subplots(1, len(maps), figsize=(4.2 * len(maps), 4.0), squeeze=False,
                              sharey=True)
     for ax, (name, one) in zip(axes[0], maps.items(), strict=True):
@@ -24,6 +25,11 @@ def data_maps(maps: dict[str, pd.DataFrame], confidence: float, variability: flo
             ax.scatter(part["variability"], part["confidence"], s=size, c=colour, alpha=0.5,
                        lw=0, rasterized=True,
                        label=f"{pretty(category)} ({len(part)})")
+        if "flagged" in one:
+            part = one[one["flagged"]]
+            ax.scatter(part["variability"], part["confidence"], s=4 * size, facecolors="none",
+                       edgecolors="black", lw=0.5, rasterized=True,
+                       label=f"{flag_label or 'flagged'} ({len(part)})")
         ax.axvline(variability, color="grey", ls="--", lw=0.8)
         ax.plot([0, variability], [confidence, confidence], color="grey", ls="--", lw=0.8)
         ax.text(0.01, 0.99, "easy to learn", va="top", fontsize=7, transform=ax.transAxes)
