@@ -146,8 +146,9 @@ def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) ->
     if missing:
         raise DecisionTableError(f"{path}: metadata lacks {missing}")
     schema = _schema(table, path)
+    metadata = {key: value for key, value in metadata.items() if key != "columns"}
     if has_confidence(table):
-        metadata = {**metadata, "columns": confidence_metadata()}
+        metadata["columns"] = confidence_metadata()
     text = json.dumps(metadata, sort_keys=True, default=str).encode()
     table = table.cast(schema).replace_schema_metadata(
         {METADATA_KEY: text, DIGEST_KEY: hashlib.sha256(text).hexdigest()})
