@@ -19,7 +19,7 @@ def data_maps(maps: dict[str, pd.DataFrame], confidence: float, variability: flo
     fig, axes = plt.subplots(1, len(maps), figsize=(4.2 * len(maps), 4.0), squeeze=False,
                              sharey=True)
     for ax, (name, one) in zip(axes[0], maps.items(), strict=True):
-        size = max(0.5, min(8.0, 4000 / max(len(one), 1)))
+        size = max(1.5, min(8.0, 4000 / max(len(one), 1)))
         for category, colour in COLOURS.items():
             part = one[one["category"] == category]
             ax.scatter(part["variability"], part["confidence"], s=size, c=colour, alpha=0.5,
@@ -28,7 +28,7 @@ def data_maps(maps: dict[str, pd.DataFrame], confidence: float, variability: flo
         if "flagged" in one:
             part = one[one["flagged"]]
             ax.scatter(part["variability"], part["confidence"], s=4 * size, facecolors="none",
-                       edgecolors="black", lw=0.5, rasterized=True,
+                       edgecolors="black", lw=0.3, alpha=0.6, rasterized=True,
                        label=f"{flag_label or 'flagged'} ({len(part)})")
         ax.axvline(variability, color="grey", ls="--", lw=0.8)
         ax.plot([0, variability], [confidence, confidence], color="grey", ls="--", lw=0.8)
