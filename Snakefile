@@ -45,6 +45,7 @@ include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
 include: "workflow/rules/acceptable.smk"
 include: "workflow/rules/verify.smk"
+include: "workflow/rules/datamaps.smk"
 
 
 rule all:
@@ -53,6 +54,7 @@ rule all:
         targets.default_targets(PLAN, config),
         acceptable_targets(),
         review_targets(),
+        datamap_targets(),
 
 
 onsuccess:

@@ -11,7 +11,14 @@ Reports bytes per (image, epoch) row, the time to read one epoch and one column 
 and the time the analyses take to read the final epoch of 40 runs
 (ddd.collect.final_epoch). Targets: at most 2 bytes per row; 40 final epochs in < 2 s.
 
+--confidence adds the p_true and margin columns (ddd.decisions.CONFIDENCE): the margin
+is 3 times the distance of each image's latent score from the epoch's threshold, positive
+where the prediction is right and negative where it is wrong; p_true
+is its logistic times a random share left to the other classes. It reports the bytes of
+each column and, for comparison, those of p_true quantised to uint8 and uint16 codes.
+
 Run: PYTHONPATH=workflow .venv/bin/python benchmarks/decision_storage.py [--runs 40]
+     [--confidence]
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow
 import pyarrow.parquet as pq
-from scipy.special import ndtri
+from scipy.special import expit, ndtri
 
 from ddd import collect, decisions
 
@@ -39,9 +46,9 @@ def learning_curve(epochs: int) -> np.ndarray:
 
 
 def synthetic_run(images: int, epochs: int, classes: int, seed: int,
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs, images) predictions and the labels of one run; image traits fixed, the
-    run's own noise from `seed`."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, images) predictions, p_true and margin, and the labels of one run; image
+    traits fixed, the run's own noise from `seed`."""
     shared = np.random.default_rng(0)
     labels = shared.permutation(np.repeat(np.arange(classes), images // classes))
     difficulty = shared.standard_normal(images)
@@ -49,18 +56,50 @@ def synthetic_run(images: int, epochs: int, classes: int, seed: int,
     rng = np.random.default_rng(seed + 1)
     predictions = np.empty((epochs, images), dtype=np.int16)
     predictions[0] = rng.choice(rng.integers(0, classes, 5), images)  # untrained: few classes
+    margin = np.empty((epochs, images), dtype=np.float32)
+    margin[0] = np.where(predictions[0] == labels, 0.01, -rng.exponential(0.05, images))
+    p_true = np.empty((epochs, images), dtype=np.float32)
+    p_true[0] = np.exp(rng.normal(0, 0.05, images)) / classes
     drift = rng.standard_normal(images)
     thresholds = ndtri(learning_curve(epochs))
     for epoch in range(1, epochs):
         drift = 0.9 * drift + np.sqrt(1 - 0.9**2) * rng.standard_normal(images)
-        right = (difficulty + 0.6 * drift) / np.sqrt(1.36) < thresholds[epoch]
+        score = thresholds[epoch] - (difficulty + 0.6 * drift) / np.sqrt(1.36)
+        right = score > 0
         other = np.where(rng.random(images) < 0.6, confusable,
                          rng.integers(0, classes, images))
         keep = (rng.random(images) < 0.5 + 0.45 * min(epoch / 30, 1)) & (
             predictions[epoch - 1] != labels)
         wrong = np.where(keep, predictions[epoch - 1], other)
         predictions[epoch] = np.where(right, labels, wrong)
-    return predictions, labels
+        # a random wrong class may be the label: the margin's sign follows the prediction
+        margin[epoch] = np.where(predictions[epoch] == labels, 3, -3) * np.abs(score)
+        p_true[epoch] = expit(margin[epoch]) * (1 - 0.9 * rng.beta(1, 3, images))
+    return predictions, p_true, margin, labels
+
+
+def column_bytes(path: Path) -> dict[str, int]:
+    """Compressed bytes of each column of a Parquet file, over its row groups."""
+    meta = pq.ParquetFile(path).metadata
+    sizes: dict[str, int] = {}
+    for group in range(meta.num_row_groups):
+        for i in range(meta.num_columns):
+            chunk = meta.row_group(group).column(i)
+            sizes[chunk.path_in_schema] = (sizes.get(chunk.path_in_schema, 0)
+                                           + chunk.total_compressed_size)
+    return sizes
+
+
+def quantised_bytes(values: np.ndarray, dtype: type, folder: Path, rows_per_group: int
+                    ) -> int:
+    """Bytes of probabilities stored as integer codes k = round(p * max) of `dtype`, with
+    the decision table's compression."""
+    codes = np.round(values.ravel() * np.iinfo(dtype).max).astype(dtype)
+    path = folder / "codes.parquet"
+    pq.write_table(pyarrow.table({"p_true": codes}), path, row_group_size=rows_per_group,
+                   compression="zstd", compression_level=9, use_dictionary=False,
+                   data_page_size=1 << 30)
+    return path.stat().st_size
 
 
 def best_of(fn: Callable[[], object], repeats: int) -> float:
@@ -79,17 +118,22 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--confidence", action="store_true",
+                        help="write the p_true and margin columns too")
     args = parser.parse_args()
     rows = args.images * args.epochs
     print(f"{args.runs} runs x {args.images} images x {args.epochs} epochs, {args.classes} "
-          f"classes; pyarrow {pyarrow.__version__}, {platform.machine()}, "
-          f"{platform.python_version()}")
+          f"classes{', with p_true and margin' if args.confidence else ''}; pyarrow "
+          f"{pyarrow.__version__}, {platform.machine()}, {platform.python_version()}")
 
     with tempfile.TemporaryDirectory() as tmp:
         paths, sizes = {}, []
         for seed in range(args.runs):
-            predictions, labels = synthetic_run(args.images, args.epochs, args.classes, seed)
-            table = decisions.from_predictions(predictions, labels)
+            predictions, p_true, margin, labels = synthetic_run(args.images, args.epochs,
+                                                                args.classes, seed)
+            table = decisions.from_predictions(
+                predictions, labels, **({"p_true": p_true, "margin": margin}
+                                        if args.confidence else {}))
             paths[f"run-{seed + 1}"] = path = Path(tmp) / f"run-{seed + 1}.parquet"
             meta = {"run": f"run-{seed + 1}", "dataset": "synthetic", "condition": "run",
                     "instance": seed + 1, "architecture": "none"}
@@ -100,8 +144,12 @@ def main() -> None:
                       f"final; predictions changing {changes[0]:.0%} after epoch 1, "
                       f"{changes[-1]:.0%} in the last epoch")
                 write = best_of(lambda t=table, p=path, m=meta: decisions.write(p, t, m), 1)
+                if args.confidence:
+                    group = decisions.EPOCHS_PER_ROW_GROUP * args.images
+                    alternatives = {f"p_true as {np.dtype(t).name} codes": quantised_bytes(
+                        p_true, t, Path(tmp), group) / rows for t in (np.uint8, np.uint16)}
                 previous = Path(tmp) / "previous.parquet"
-                pq.write_table(table.replace_schema_metadata(
+                pq.write_table(table.select(decisions.SCHEMA.names).replace_schema_metadata(
                     {decisions.METADATA_KEY: b'{"run": "previous"}'}), previous,
                     compression="zstd", row_group_size=1 << 20)
             else:
@@ -119,6 +167,11 @@ def main() -> None:
         before_final = best_of(lambda: decisions.read(previous, epoch=-1), args.repeats)
         print(f"bytes per row: {np.mean(sizes) / rows:.3f} (mean of {args.runs} files, "
               f"{np.mean(sizes) / 2**20:.1f} MiB each); write {write:.2f} s")
+        print("bytes per row of each column (run 1): " + ", ".join(
+            f"{name} {size / rows:.3f}" for name, size in column_bytes(first).items()))
+        if args.confidence:
+            print("alternative encodings: " + ", ".join(
+                f"{name} {size:.3f}" for name, size in alternatives.items()))
         print(f"read one run: final epoch {final * 1e3:.0f} ms, epoch {args.epochs // 2} "
               f"{middle * 1e3:.0f} ms, column `correct` (all epochs) {column * 1e3:.0f} ms, "
               f"whole table {whole * 1e3:.0f} ms (best of {args.repeats})")

@@ -21,6 +21,15 @@ def write_run(path: Path, predictions: np.ndarray, labels: np.ndarray, run: str,
     return path
 
 
+def confident_table(logits: np.ndarray, labels: np.ndarray,
+                     image_ids: np.ndarray | None = None) -> decisions.pa.Table:
+    """A decision table with p_true and margin from (epochs, images, classes) logits."""
+    confidence = [decisions.confidence(epoch, labels) for epoch in logits]
+    return decisions.from_predictions(logits.argmax(axis=2), labels, image_ids,
+                                      p_true=np.array([p for p, _ in confidence]),
+                                      margin=np.array([m for _, m in confidence]))
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

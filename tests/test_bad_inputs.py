@@ -36,6 +36,7 @@ from ddd.io import workdir, yamlfile
 from ddd.study import Recipe
 from ddd.train import capture, pretrained
 from ddd.train.jobs import train_run
+from tests.conftest import confident_table
 from tests.toy_runs import CPU, FIELDS, RECIPE
 from tests.workflow_runs import ROOT, TINY, snakemake
 
@@ -63,15 +64,19 @@ def case(names: str, fix: str, error: type[BaseException] = Exception):
 
 
 def table(folder: Path, run: str = "base-1", study: str = "s", sha: str = "abc",
-          shift: int = 0) -> Path:
-    """A small decision table of `run` in `study` on the dataset with checksum `sha`."""
+          shift: int = 0, confidence: bool = False) -> Path:
+    """A small decision table of `run` in `study` on the dataset with checksum `sha`; with
+    `confidence`, its p_true and margin columns too."""
     rng = np.random.default_rng(len(run))
     labels = rng.integers(0, 3, IMAGES)
     path = folder / f"{run}.parquet"
-    decisions.write(path, decisions.from_predictions(
-        rng.integers(0, 3, (2, IMAGES)), labels, image_ids=np.arange(IMAGES) + shift),
-        {"run": run, "study": study, "dataset_sha256": sha, "dataset": "d",
-         "condition": run.split("-")[0], "instance": int(run[-1]), "architecture": "none"})
+    image_ids = np.arange(IMAGES) + shift
+    made = (confident_table(rng.normal(0, 2, (2, IMAGES, 3)), labels, image_ids) if confidence
+            else decisions.from_predictions(rng.integers(0, 3, (2, IMAGES)), labels,
+                                            image_ids=image_ids))
+    decisions.write(path, made, {"run": run, "study": study, "dataset_sha256": sha,
+                                 "dataset": "d", "condition": run.split("-")[0],
+                                 "instance": int(run[-1]), "architecture": "none"})
     return path
 
 
@@ -129,7 +134,8 @@ def batch_larger_than_confusion_training_set(folder):
     config(lambda c: c["studies"]["tiny"]["confusion"]["recipe"].update(batch_size=100))
 
 
-@case(r"studies.tiny.scaling, condition 'n2_e2', instance 1, recipe.batch_size: 50 .* 20 "
+@case(r"studies.tiny.scaling, grid point train_per_class 2, epochs 2, instance 1, "
+      r"recipe.batch_size: 50 .* 20 "
       r"training images", r"batch_exceeds_data")
 def batch_larger_than_a_scaling_point(folder):
     config(lambda c: c["studies"]["tiny"].update(
@@ -511,8 +517,10 @@ def test_bad_input_is_named_with_its_fix(name, tmp_path, request):
     assert not list(folder.rglob(".*.tmp")), "a half-written file was left behind"
 
 
-def test_every_flipped_byte_of_a_decision_table_is_an_error_or_changes_nothing(tmp_path):
-    path = table(tmp_path)
+@pytest.mark.parametrize("confidence", [False, True])
+def test_every_flipped_byte_of_a_decision_table_is_an_error_or_changes_nothing(tmp_path,
+                                                                              confidence):
+    path = table(tmp_path, confidence=confidence)
     good, meta = decisions.read(path), decisions.read_metadata(path)
     final = decisions.read(path, epoch=-1)
     raw = path.read_bytes()

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from ddd import cli, collect
-from ddd.analysis import difficulty, tabulate
-from tests.conftest import write_run
+from ddd import cli, collect, decisions
+from ddd.analysis import datamaps, difficulty, tabulate
+from tests.conftest import confident_table, write_run
 from tests.fakes import mvh_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,3 +178,36 @@ def test_difficulty_options_mean_the_config_keys(tmp_path, rng, capsys):
                                   check_dtype=False, rtol=1e-12)
     default = json.loads(_run(capsys, "difficulty", *plain, "--format", "json"))
     assert default["shares"] != out["shares"]  # the defaults are the schema's (0 and 1)
+
+
+def test_datamap_equals_the_workflow_datamaps_rule(tmp_path, rng, capsys):
+    labels = rng.integers(0, 4, 60)
+    tables = {}
+    for r in range(3):
+        run = f"net-{r}"
+        tables[run] = tmp_path / f"{run}.parquet"
+        decisions.write(tables[run], confident_table(rng.normal(0, 2, (4, 60, 4)), labels),
+                        {"run": run, "dataset": "d", "condition": "net", "instance": r,
+                         "architecture": "none"})
+    # as the workflow's image_table and datamaps rules compute them
+    _, correct = collect.final_epoch(tables)
+    images = difficulty.image_table(correct, list(tables), 0)
+    maps = datamaps.with_categories(
+        datamaps.read_maps(tables, list(tables), datamaps.Thresholds(0.4, 0.1)), images)
+    out = json.loads(_run(capsys, "datamap", *tables.values(), "--format", "json",
+                          "--confidence", 0.4, "--variability", 0.1))
+    pd.testing.assert_frame_equal(pd.DataFrame(out["regions"]), datamaps.region_table(maps),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(pd.DataFrame(out["auc"]),
+                                  datamaps.auc_table(maps, list(tables)), check_dtype=False)
+    per_image = pd.read_csv(StringIO(_run(capsys, "datamap", *tables.values(), "--images",
+                                          "--format", "csv", "--confidence", 0.4,
+                                          "--variability", 0.1)))
+    pd.testing.assert_frame_equal(per_image, maps, check_dtype=False)
+
+
+def test_datamap_of_tables_without_confidence_names_the_file(tmp_path, rng, capsys):
+    tables, _ = _runs(tmp_path, rng, n_runs=2)
+    assert cli.main(["datamap", *map(str, tables.values())]) == 1
+    err = capsys.readouterr().err
+    assert "net-0.parquet has no p_true and margin" in err and "train.confidence" in err

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ddd import verify
-from tests.test_workflow import ROOT, TINY, snakemake
+from tests.workflow_runs import ROOT, TINY, snakemake
 
 pytestmark = pytest.mark.workflow
 

@@ -1,9 +1,13 @@
+from pathlib import Path
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from ddd import collect, decisions
-from tests.conftest import write_run
+from tests.conftest import confident_table, write_run
+
+DATA = Path(__file__).parent / "data"
 
 
 def test_round_trip_keeps_schema_rows_and_metadata(tmp_path, rng):
@@ -125,3 +129,90 @@ def test_a_table_of_another_run_study_or_dataset_is_refused(tmp_path):
         with pytest.raises(decisions.DecisionTableError, match=message) as err:
             collect.final_epoch(tables, "s", "x")
         assert "snakemake --cores 1 --force" in str(err.value)
+
+
+META = {"run": "base-1", "dataset": "synthetic", "condition": "base", "instance": 1,
+        "architecture": "none"}
+
+
+def test_confidence_columns_round_trip_within_their_documented_error(tmp_path, rng):
+    logits = rng.normal(0, 5, (3, 200, 10)) * rng.uniform(0.01, 3, (3, 200, 1))
+    labels = rng.integers(0, 10, 200)
+    path = tmp_path / "run.parquet"
+    decisions.write(path, confident_table(logits, labels), META)
+    frame = decisions.read(path)
+    z = logits.reshape(-1, 10)
+    rows = np.arange(len(z))
+    true = np.tile(labels, 3)
+    log_softmax = z - z.max(axis=1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+    p_true = np.exp(log_softmax[rows, true])
+    runner_up = np.where(np.arange(10) == true[:, None], -np.inf, log_softmax).max(axis=1)
+    for name, exact in (("p_true", p_true), ("margin", log_softmax[rows, true] - runner_up)):
+        stored = frame[name].to_numpy(dtype=np.float64)
+        error = np.abs(stored - exact)
+        assert np.all(error <= np.maximum(decisions.CONFIDENCE_ERROR * np.abs(exact),
+                                          decisions.CONFIDENCE_ABS_ERROR) * 1.001), name
+    assert (frame["p_true"] < 1e-4).any()  # small probabilities keep their relative error
+    assert np.all(np.sign(frame["margin"])[frame["margin"] != 0]
+                  == np.where(frame["correct"], 1, -1)[frame["margin"] != 0])
+    meta = decisions.read_metadata(path)["columns"]
+    assert set(meta) == {"p_true", "margin"} and "softmax" in meta["p_true"]["definition"]
+    final = decisions.read(path, epoch=-1)
+    assert final[["p_true", "margin"]].equals(frame[["p_true", "margin"]].iloc[-200:]
+                                              .reset_index(drop=True))
+
+
+def test_non_finite_logits_become_nulls_and_huge_margins_are_clipped(tmp_path):
+    table = decisions.from_predictions(np.array([[0, 1, 1]]), np.array([0, 0, 1]),
+                                       p_true=np.array([[np.nan, 0.1, 1.0]]),
+                                       margin=np.array([[np.nan, -1e6, 1e6]]))
+    decisions.write(tmp_path / "x.parquet", table, META)
+    frame = decisions.read(tmp_path / "x.parquet")
+    assert frame["p_true"].isna().tolist() == [True, False, False]
+    assert frame["margin"].tolist()[1:] == [-65504.0, 65504.0]
+
+
+@pytest.mark.parametrize(("p_true", "margin", "message"), [
+    ([[1.5, 0.5]], [[1.0, -1.0]], "p_true has values outside"),
+    ([[0.5, 0.5]], [[-1.0, -1.0]], "margin disagrees with correct"),
+    ([[0.5, 0.5]], [[1.0, 1.0]], "margin disagrees with correct"),
+])
+def test_confidence_columns_are_validated(tmp_path, p_true, margin, message):
+    table = decisions.from_predictions(np.array([[0, 1]]), np.array([0, 0]),
+                                       p_true=np.array(p_true), margin=np.array(margin))
+    with pytest.raises(decisions.DecisionTableError, match=message):
+        decisions.write(tmp_path / "x.parquet", table, META)
+    assert not list(tmp_path.iterdir())
+
+
+def test_one_confidence_column_alone_is_an_error(tmp_path):
+    table = decisions.from_predictions(np.array([[0, 1]]), np.array([0, 0]))
+    with pytest.raises(decisions.DecisionTableError, match="both p_true and margin"):
+        decisions.from_predictions(np.array([[0, 1]]), np.array([0, 0]),
+                                   p_true=np.array([[0.5, 0.5]]))
+    extra = table.append_column("p_true", decisions.pa.array([0.5, 0.5], decisions.pa.float16()))
+    with pytest.raises(decisions.DecisionTableError, match="optionally"):
+        decisions.write(tmp_path / "x.parquet", extra, META)
+
+
+def test_a_table_written_before_the_confidence_columns_reads_with_unchanged_analyses(
+        tmp_path):
+    old = DATA / "decisions_before_confidence.parquet"  # written by the previous writer
+    labels = np.array([0, 2, 0, 1, 3, 0, 2, 1, 1, 3, 0, 3])
+    predictions = np.array([[2, 0, 3, 0, 1, 1, 3, 3, 1, 1, 2, 0],
+                            [1, 3, 0, 3, 0, 1, 1, 1, 1, 3, 2, 1],
+                            [2, 3, 3, 1, 2, 2, 3, 3, 3, 0, 3, 1]])
+    frame = decisions.read(old)
+    assert not decisions.has_confidence(frame)
+    assert frame["prediction"].to_numpy().reshape(3, 12).tolist() == predictions.tolist()
+    # the same decisions with confidence columns: every analysis input is the same
+    logits = np.eye(4)[predictions] * 3.0  # argmax = the predictions
+    decisions.write(tmp_path / "base-1.parquet", confident_table(logits, labels), META)
+    for read_epoch in (None, -1, 1):
+        a = decisions.read(old, epoch=read_epoch)
+        b = decisions.read(tmp_path / "base-1.parquet", epoch=read_epoch)
+        assert a.equals(b.drop(columns=list(decisions.CONFIDENCE)))
+    runs_a, correct_a = collect.final_epoch({"base-1": old})
+    runs_b, correct_b = collect.final_epoch({"base-1": tmp_path / "base-1.parquet"})
+    assert correct_a.equals(correct_b) and runs_a.equals(runs_b)

@@ -120,7 +120,7 @@ def test_decision_table_has_every_test_image_once_and_kappa_one_with_itself(tmp_
     assert table["image_id"].tolist() == list(range(len(labels)))
     assert np.array_equal(table["label"], labels)
     stored = decisions.read_metadata(out)
-    assert stored == json.loads(json.dumps(meta))
+    assert stored == {**json.loads(json.dumps(meta)), "schema_version": decisions.SCHEMA_VERSION}
     assert stored["run"] == "ideal_observer-1" and stored["study"] == "gaussian"
     assert stored["dataset_sha256"] == json.loads(manifest.read_text())["sha256"]
     correct = table["correct"].to_numpy()

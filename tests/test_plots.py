@@ -151,7 +151,10 @@ def test_targets_follow_each_figures_scope():
     assert all(p.startswith("results/s/figures/") for p in trained)
     assert len(trained) == 2 * len(names(trained))  # PNG and PDF
     assert names(trained) == {f.name for f in FIGURES.values()
-                              if f.scope not in ("studies", "confusion", "acceptable")}
+                              if f.scope not in ("studies", "confusion", "acceptable",
+                                                 "confidence")}
+    # studies that record confidence ask for these in workflow/rules/datamaps.smk
+    assert [f.name for f in FIGURES.values() if f.scope == "confidence"] == ["fig_data_map"]
     pretrained = registry.study_targets("s", pretrained=True, dataset="imagenet")
     assert names(pretrained) == {f.name for f in FIGURES.values() if f.scope == "study"}
     no_reference = registry.study_targets("s", pretrained=False, dataset="gaussian")

@@ -126,7 +126,7 @@ def test_infer_normalises_and_takes_the_argmax():
     torch.manual_seed(0)
     model = torchvision.models.resnet18(num_classes=10).eval()
     batches = uint8_batches(7, 32)
-    predictions = infer(model, batches, IMAGENET, "cpu")
+    predictions = infer(model, batches, IMAGENET, "cpu").predictions
     images = torch.cat([x for x, _ in batches]).float() / 255
     mean = torch.tensor(IMAGENET["mean"]).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET["std"]).view(1, 3, 1, 1)
@@ -134,6 +134,30 @@ def test_infer_normalises_and_takes_the_argmax():
         expected = model((images - mean) / std).argmax(1).numpy()
     assert predictions.dtype == np.int16
     assert np.array_equal(predictions, expected)
+
+
+def test_infer_records_confidence_from_the_same_logits(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 8 * 8, 10)).eval()
+    batches = uint8_batches(7, 8)
+    labels = torch.cat([y for _, y in batches]).numpy()
+    evaluation = infer(model, batches, IMAGENET, "cpu", confidence=True)
+    images = torch.cat([x for x, _ in batches]).float() / 255
+    mean = torch.tensor(IMAGENET["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET["std"]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        logits = model((images - mean) / std).numpy()
+    p_true, margin = decisions.confidence(logits, labels)  # numpy, independent of torch
+    np.testing.assert_allclose(evaluation.p_true, p_true, rtol=1e-5)
+    np.testing.assert_allclose(evaluation.margin, margin, rtol=1e-4, atol=1e-5)
+    path = tmp_path / "run.parquet"
+    decisions.write(path, decision_table(evaluation, labels),
+                    {"run": "r", "dataset": "imagenet", "condition": "pretrained",
+                     "instance": 1, "architecture": "toy"})
+    frame = decisions.read(path)
+    for name, expected in (("p_true", p_true), ("margin", margin)):
+        np.testing.assert_allclose(frame[name], expected, rtol=decisions.CONFIDENCE_ERROR,
+                                   atol=decisions.CONFIDENCE_ABS_ERROR)
 
 
 def test_infer_rejects_float_images():
@@ -180,7 +204,7 @@ def test_evaluate_a_model_on_a_file_dataset(tmp_path, monkeypatch, caplog):
     assert "not ImageNet's 1000" in caplog.text
     transform = imagenet.eval_transform(20, 16, "bilinear")
     images = [x for x, _ in imagenet.ImageFiles(indices["test"], transform)]
-    expected = infer(model, [(torch.stack(images), None)], preprocess, "cpu")
+    expected = infer(model, [(torch.stack(images), None)], preprocess, "cpu").predictions
     assert table.column("prediction").to_numpy().tolist() == expected.tolist()
     assert list(meta)[:3] == ["run", "dataset", "architecture"] and meta["pretrained"] == spec
     assert meta["history"] == [{"epoch": 0, "test_accuracy": float(

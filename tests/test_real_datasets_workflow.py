@@ -106,7 +106,7 @@ def test_imagenet_trained_and_pretrained_runs_share_image_ids(workdir):
                                 imagenet.eval_transform(prep["resize"], prep["crop"],
                                                         prep["interpolation"]))
     batch = torch.stack([files[i][0] for i in range(6)])
-    expected = pretrained.infer(model, [(batch, None)], meta["preprocess"], "cpu")
+    expected = pretrained.infer(model, [(batch, None)], meta["preprocess"], "cpu").predictions
     assert np.array_equal(final["mobilenet-1"]["prediction"].to_numpy(), expected)
     pairs = pd.read_parquet(results / "analysis/kappa_pairs.parquet")
     assert set(pairs["run_a"]) | set(pairs["run_b"]) == set(runs)

@@ -148,3 +148,60 @@ def test_head_epochs_train_only_the_head_on_frozen_features(tmp_path):
     assert [h["epoch"] for h in result.history] == [1, 2, 3]
     with pytest.raises(ValueError, match="head_epochs"):
         run(tmp_path, Recipe(**{**RECIPE.__dict__, "head_epochs": 3}), name="c.pt")
+
+
+def test_label_confidence_matches_an_independent_softmax(rng):
+    logits = rng.normal(0, 4, (50, 7)).astype(np.float32)
+    labels = rng.integers(0, 7, 50)
+    p_true, margin = loop.label_confidence(torch.from_numpy(logits), torch.from_numpy(labels))
+    z = logits.astype(np.float64)
+    softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    expected_p = softmax[np.arange(50), labels]
+    runner_up = np.array([np.delete(row, label).max() for row, label in
+                          zip(softmax, labels, strict=True)])
+    np.testing.assert_allclose(p_true.numpy(), expected_p, rtol=1e-5)
+    np.testing.assert_allclose(margin.numpy(), np.log(expected_p) - np.log(runner_up),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_confidence_is_recorded_at_every_evaluation_and_changes_no_decision(tmp_path):
+    train, test = small_data()
+    model, with_confidence = loop.train(RECIPE, train, test, 4, tmp_path / "c.pt", "key",
+                                        confidence=True)
+    _, without = run(tmp_path, name="plain.pt")
+    assert without.p_true is None and without.margin is None
+    assert np.array_equal(with_confidence.predictions, without.predictions)
+    assert with_confidence.p_true.shape == with_confidence.margin.shape == (4, 64)
+    right = with_confidence.predictions == test.labels.numpy()
+    assert np.all(with_confidence.margin[right] >= 0) and np.all(
+        with_confidence.margin[~right] <= 0)
+    # the final row is the returned model's softmax on the test images, computed here
+    mean, std = loop.channel_stats(train)
+    with torch.no_grad():
+        logits = torch.cat([model.eval()(x) for x, _ in loop.eval_batches(test, 64, mean, std)])
+    softmax = logits.double().softmax(1).numpy()
+    np.testing.assert_allclose(with_confidence.p_true[-1],
+                               softmax[np.arange(64), test.labels.numpy()], rtol=1e-4,
+                               atol=1e-6)
+
+
+def test_killed_run_with_confidence_resumes_to_identical_values(tmp_path, monkeypatch):
+    train, test = small_data()
+    _, uninterrupted = loop.train(RECIPE, train, test, 4, tmp_path / "full.pt", "key",
+                                  confidence=True)
+    save = loop._save_checkpoint
+
+    def save_then_die(path, key, epoch, *args):
+        save(path, key, epoch, *args)
+        if epoch == 2:
+            raise KeyboardInterrupt("killed after epoch 2")
+
+    monkeypatch.setattr(loop, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(RECIPE, train, test, 4, tmp_path / "resume.pt", "key", confidence=True)
+    monkeypatch.setattr(loop, "_save_checkpoint", save)
+    _, resumed = loop.train(RECIPE, train, test, 4, tmp_path / "resume.pt", "key",
+                            confidence=True)
+    assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
+    assert np.array_equal(resumed.p_true, uninterrupted.p_true)
+    assert np.array_equal(resumed.margin, uninterrupted.margin)

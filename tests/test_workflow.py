@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from ddd import decisions, features
+from ddd.analysis import datamaps
 from ddd.plots import registry
 from tests.workflow_runs import KNOWN_LABEL_ERRORS, ROOT, TINY, planned, snakemake
 
@@ -64,6 +65,25 @@ def test_run_writes_tables_figures_and_summary(workdir):
     summary = (results / "summary.txt").read_text()
     assert "6 runs, 200 evaluation images" in summary and "trivial" in summary
     assert not list(results.rglob(".*.tmp")) and not list(results.glob("checkpoints/*"))
+
+
+def test_data_maps_of_every_run_and_the_pooled_runs(workdir):
+    results = workdir / "results/tiny"
+    table = decisions.read(results / "decisions/base-1.parquet")
+    assert decisions.has_confidence(table) and table["p_true"].between(0, 1).all()
+    maps = pd.read_parquet(results / "analysis/datamaps.parquet")
+    runs = pd.read_parquet(results / "analysis/runs.parquet")["run"].tolist()
+    assert maps["run"].unique().tolist() == [*runs, datamaps.POOLED]
+    pooled = maps[maps["run"] == datamaps.POOLED]
+    assert pooled["evaluations"].unique().tolist() == [4 * 2]  # 4 histogram runs, 2 epochs
+    images = pd.read_parquet(results / "analysis/images.parquet").set_index("image_id")
+    assert (pooled.set_index("image_id")["category"] == images["category"]).all()
+    regions = pd.read_csv(results / "tables/datamap_regions.csv")
+    assert (regions.groupby("run")["images"].sum() == 200).all()
+    auc = pd.read_csv(results / "tables/datamap_auc.csv")
+    assert set(auc["run"]) == {*runs, datamaps.POOLED}
+    assert auc["auc"].notna().any() and auc["auc"].dropna().between(0, 1).all()
+    check_figure(results / "figures/fig_data_map.png")
 
 
 def check_figure(png: Path) -> None:
@@ -219,8 +239,8 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
                       "epoch_dynamics": 1, "balanced_subset": 1, "class_accuracy": 1,
                       "summary": 1, "impossible_causes": 1,
                       **dict.fromkeys(set(FIGURES) - {"fig04_base_over_epochs"}, 1),
-                      "experiment_pairs": 1, "experiment_page": 1,
-                      "fig13_kappa_vs_base_datasets": 1, "all": 1}
+                      "experiment_pairs": 1, "experiment_page": 1, "datamaps": 1,
+                      "fig_data_map": 1, "fig13_kappa_vs_base_datasets": 1, "all": 1}
     # Fig 4 draws the base run only, so it is not among them.
 
 

@@ -2,6 +2,7 @@
 
     ddd kappa FILE... [--unbiased] [--bootstrap N] [--seed S] [--level L] [--condition C]
     ddd difficulty FILE... [--tolerance T] [--condition C]
+    ddd datamap TABLE... [--tolerance T] [--confidence C] [--variability V] [--images]
     ddd check CONFIG
     ddd verify [RESULTS] [--configfile CONFIG] [--expect FILE] [--format text|json]
 
@@ -10,6 +11,10 @@ folder (ddd.given.readers). Both commands call the functions the workflow's kapp
 difficulty rules call (ddd.analysis.tabulate: kappa_pairs, difficulty_tables), so their
 numbers are the workflow's. --format table (aligned text), csv or json; `difficulty` prints
 two tables, the histogram and the shares (csv: each after a `# name` line; json: one object).
+`datamap` reads decision tables with p_true and margin (ddd.decisions; the workflow writes
+them with train.confidence) and prints the region-by-category table and the ROC AUCs of
+ddd.analysis.datamaps, the files' runs pooled and the categories from their final epochs
+(--images: every run's per-image map instead).
 `check` reads a workflow config as the Snakefile would (YAML errors with file and line,
 which Snakemake's own message for a --configfile lacks; keys, values, runs, named files).
 `verify` rereads every file the workflow stored under RESULTS (ddd.verify): one line per
@@ -24,11 +29,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from ddd import plan, schema, stored, verify
-from ddd.analysis import difficulty, tabulate
+from ddd import decisions, plan, schema, stored, verify
+from ddd.analysis import datamaps, difficulty, tabulate
 from ddd.errors import DddError
 from ddd.given import readers
 from ddd.io import yamlfile
@@ -56,6 +62,28 @@ def difficulty_table(data: dict[str, readers.Decisions], tolerance: int, shares_
         for name, frame in zip(parts, tables, strict=True):
             parts[name].append(frame.assign(subset=subset)[["subset", *frame.columns]])
     return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def datamap_tables(files: Sequence[str], tolerance: int, thresholds: datamaps.Thresholds,
+                   images: bool = False) -> dict[str, pd.DataFrame]:
+    """Data maps of decision tables (named by file stem, or path where stems repeat), all
+    pooled, with categories from their final epochs under `tolerance`: {"regions": ...,
+    "auc": ...}, or {"images": the maps}."""
+    stems = [Path(f).stem for f in files]
+    names = stems if len(set(stems)) == len(stems) else list(files)
+    sums, final = {}, {}
+    for name, path in zip(names, files, strict=True):
+        frame = decisions.read(path)
+        sums[name] = datamaps.moments(frame, path)
+        final[name] = frame.loc[frame["epoch"] == frame["epoch"].max(), "correct"].to_numpy()
+    first = next(iter(sums.values()))
+    correct = pd.DataFrame({"label": first.labels, **final},
+                           index=pd.Index(first.image_ids, name="image_id"))
+    maps = datamaps.study_maps(sums.items(), names, thresholds)  # checks the images match
+    maps = datamaps.with_categories(maps, difficulty.image_table(correct, names, tolerance))
+    if images:
+        return {"images": maps}
+    return {"regions": datamaps.region_table(maps), "auc": datamaps.auc_table(maps, names)}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +118,22 @@ def _parser() -> argparse.ArgumentParser:
                             metavar="N", help="shares also for all but N runs right (or "
                                               "wrong) (config analysis.difficulty."
                                               "shares_all_but)")
+    datamap = commands.add_parser("datamap", help="data maps (confidence, variability, "
+                                                  "correctness, AUM) against the categories")
+    datamap.add_argument("files", nargs="+", metavar="TABLE",
+                         help="decision tables (Parquet) with p_true and margin, one per run")
+    datamap.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    datamap.add_argument("--tolerance", type=int, default=defaults["tolerance"], metavar="T",
+                         help="categories: trivial if all but T runs are right at their "
+                              "final epoch, impossible if at most T are (config "
+                              "analysis.difficulty.tolerance)")
+    datamap.add_argument("--confidence", type=float, default=datamaps.Thresholds.confidence,
+                         help="easy-to-learn from this mean p_true")
+    datamap.add_argument("--variability", type=float,
+                         default=datamaps.Thresholds.variability,
+                         help="ambiguous from this standard deviation of p_true")
+    datamap.add_argument("--images", action="store_true",
+                         help="print every run's per-image map instead of the tables")
     check = commands.add_parser("check", help="check a workflow config file: YAML syntax "
                                                "(file and line), keys, values, runs")
     check.add_argument("config", metavar="CONFIG", help="a config file (YAML)")
@@ -174,6 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
     try:
+        if args.command == "datamap":
+            tables = datamap_tables(args.files, args.tolerance, datamaps.Thresholds(
+                args.confidence, args.variability), args.images)
+            print(_render(tables, args.format))
+            return 0
         data = readers.read_any(args.files, args.condition)
         if args.command == "kappa":
             tables = {"kappa": kappa_table(data, args.bootstrap, args.seed, args.level,

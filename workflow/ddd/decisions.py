@@ -5,6 +5,16 @@ This is the contract between stages. One Parquet file per run, long format, sort
 hash, library versions) is stored as JSON in the file's key-value metadata under b"ddd".
 Pretrained models write the same table with a single epoch.
 
+Two optional columns hold the model's confidence at every evaluation (`CONFIDENCE`):
+`p_true`, the softmax probability (temperature 1, over the dataset's classes) of the
+dataset label, and `margin`, the logit of the label minus the largest other logit (equal
+to log p_true - log p_runner_up; positive exactly when the prediction is right, bar ties).
+Both are stored as float16 (11 significant bits: relative error at most 2^-11, absolute
+error at most 2^-25 below 2^-14, where float16 is subnormal; margins
+beyond float16's range, |margin| > 65504, clipped to it), null where the logits were not
+finite; their definition and encoding are in the run metadata
+under "columns". Tables without them are complete tables.
+
 Storage: one row group per EPOCHS_PER_ROW_GROUP epochs, each column chunk one zstd page, so
 the compressor sees the same images' labels and mostly unchanged predictions of neighbouring
 epochs side by side (benchmarks/decision_storage.py: 0.7 bytes per row at ImageNet scale).
@@ -40,6 +50,15 @@ SCHEMA = pa.schema([
     ("prediction", pa.int16()),
     ("correct", pa.bool_()),
 ])
+CONFIDENCE = {
+    "p_true": "softmax probability of the dataset label (temperature 1, over the dataset's "
+              "classes)",
+    "margin": "logit of the dataset label minus the largest other logit "
+              "(= log p_true - log p_runner_up)",
+}
+CONFIDENCE_TYPE = pa.float16()
+CONFIDENCE_ERROR = 2.0**-11  # float16 rounding: relative error at most half an ulp,
+CONFIDENCE_ABS_ERROR = 2.0**-25  # and absolute error at most this below 2^-14 (subnormals)
 METADATA_KEY = b"ddd"
 DIGEST_KEY = b"ddd.sha256"  # of the metadata's JSON: a damaged footer is never read as valid
 SCHEMA_VERSION = 1  # raise it when the columns or the metadata change meaning
@@ -66,8 +85,12 @@ class NewerSchemaError(DecisionTableError):
 
 def from_predictions(predictions: np.ndarray, labels: np.ndarray,
                      image_ids: np.ndarray | None = None,
-                     epochs: np.ndarray | None = None) -> pa.Table:
-    """Long table from a (epochs, images) prediction matrix and the images' labels."""
+                     epochs: np.ndarray | None = None,
+                     p_true: np.ndarray | None = None,
+                     margin: np.ndarray | None = None) -> pa.Table:
+    """Long table from a (epochs, images) prediction matrix and the images' labels; with
+    `p_true` and `margin` (both or neither, each (epochs, images)) the confidence columns
+    too (non-finite values become nulls)."""
     predictions = np.asarray(predictions)
     n_epochs, n_images = predictions.shape
     if n_images == 0 or n_epochs == 0:
@@ -78,13 +101,54 @@ def from_predictions(predictions: np.ndarray, labels: np.ndarray,
         epochs = np.arange(n_epochs)
     label_col = np.tile(np.asarray(labels, dtype=np.int16), n_epochs)
     pred_col = predictions.astype(np.int16).ravel()
-    return pa.table({
+    table = pa.table({
         "image_id": np.tile(np.asarray(image_ids, dtype=np.int32), n_epochs),
         "epoch": np.repeat(np.asarray(epochs, dtype=np.int16), n_images),
         "label": label_col,
         "prediction": pred_col,
         "correct": pred_col == label_col,
     }, schema=SCHEMA)
+    if (p_true is None) != (margin is None):
+        raise DecisionTableError("give both p_true and margin, or neither")
+    if p_true is None:
+        return table
+    largest = float(np.finfo(np.float16).max)
+    for name, values in (("p_true", p_true), ("margin", margin)):
+        values = np.asarray(values, dtype=np.float32).ravel()
+        if values.size != predictions.size:
+            raise DecisionTableError(f"{name} has {values.size} values, the predictions "
+                                     f"{predictions.shape}")
+        stored = np.clip(values, -largest, largest).astype(np.float16)
+        column = pa.array(stored, mask=np.isnan(stored), type=CONFIDENCE_TYPE)
+        table = table.append_column(pa.field(name, CONFIDENCE_TYPE), column)
+    return table
+
+
+def confidence(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p_true and margin (float32) of (images, classes) logits and the images' labels:
+    softmax at temperature 1 over the given classes."""
+    logits = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(logits))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    others = logits.copy()
+    others[rows, labels] = -np.inf
+    margin = logits[rows, labels] - others.max(axis=1)
+    return np.exp(log_p[rows, labels]).astype(np.float32), margin.astype(np.float32)
+
+
+def has_confidence(table: pa.Table | pd.DataFrame) -> bool:
+    """Whether a decision table (Arrow or read) holds the confidence columns."""
+    names = table.schema.names if isinstance(table, pa.Table) else list(table.columns)
+    return all(name in names for name in CONFIDENCE)
+
+
+def confidence_metadata() -> dict[str, dict[str, str]]:
+    """What the run metadata says about the confidence columns: definition and encoding."""
+    return {name: {"definition": text, "encoding": "float16",
+                   "relative_error": "2^-11", "absolute_error_below_2^-14": "2^-25",
+                   "missing": "null"}
+            for name, text in CONFIDENCE.items()}
 
 
 def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) -> None:
@@ -92,15 +156,31 @@ def write(path: str | os.PathLike, table: pa.Table, metadata: dict[str, Any]) ->
     missing = [key for key in REQUIRED_METADATA if key not in metadata]
     if missing:
         raise DecisionTableError(f"{path}: metadata lacks {missing}")
+    schema = _schema(table, path)
+    metadata = {key: value for key, value in metadata.items() if key != "columns"}
+    if has_confidence(table):
+        metadata["columns"] = confidence_metadata()
     text = json.dumps({**metadata, "schema_version": SCHEMA_VERSION}, sort_keys=True,
                       default=str).encode()
-    table = table.cast(SCHEMA).replace_schema_metadata(
+    table = table.cast(schema).replace_schema_metadata(
         {METADATA_KEY: text, DIGEST_KEY: hashlib.sha256(text).hexdigest()})
     validate(table, path)
     images = table.num_rows // len(pc.unique(table.column("epoch")))
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, row_group_size=EPOCHS_PER_ROW_GROUP * images,
                        **PARQUET_OPTIONS)
+
+
+def _schema(table: pa.Table, path: str | os.PathLike) -> pa.Schema:
+    """The contract's schema for `table`: the required columns, then the confidence
+    columns if it has them; other columns are an error."""
+    names = table.schema.names
+    if names == SCHEMA.names:
+        return SCHEMA
+    if names != SCHEMA.names + list(CONFIDENCE):
+        raise DecisionTableError(f"{path}: columns {names}, expected {SCHEMA.names} and "
+                                 f"optionally {list(CONFIDENCE)}")
+    return pa.schema([*SCHEMA, *(pa.field(name, CONFIDENCE_TYPE) for name in CONFIDENCE)])
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
@@ -166,7 +246,7 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
 def read_arrow(path: str | os.PathLike, epoch: int | None = None) -> pa.Table:
     """`read`, as the Arrow table (no conversion to pandas)."""
     parquet = _open(path)
-    _metadata(parquet, path)
+    metadata = _metadata(parquet, path)
     try:
         table = parquet.read() if epoch is None else _read_epoch(parquet, path, epoch)
     except (pa.ArrowException, OSError, UnicodeDecodeError) as err:
@@ -174,9 +254,16 @@ def read_arrow(path: str | os.PathLike, epoch: int | None = None) -> pa.Table:
                                  ) from err
     try:
         validate(table, path)
+        if has_confidence(table) and "columns" not in metadata:
+            raise DecisionTableError(f"{path}: confidence columns without their definition "
+                                     f"in the run metadata")
     except DecisionTableError as err:
         raise DecisionTableError(f"{err}; rebuild it: {rebuild(path)}") from None
-    return table
+    frame = table.to_pandas()
+    for name in CONFIDENCE:
+        if name in frame:
+            frame[name] = frame[name].astype(np.float32)  # float16 is awkward downstream
+    return frame
 
 
 def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) -> pa.Table:
@@ -207,11 +294,10 @@ def _open(path: str | os.PathLike) -> pq.ParquetFile:
 
 
 def validate(table: pa.Table, path: str | os.PathLike = "<table>") -> None:
-    """Check columns, types, sort order, one row per (epoch, image) and `correct`."""
-    names = table.schema.names
-    if names != SCHEMA.names:
-        raise DecisionTableError(f"{path}: columns {names}, expected {SCHEMA.names}")
-    for expected in SCHEMA:
+    """Check columns, types, sort order, one row per (epoch, image) and `correct`; the
+    confidence columns, where present: p_true in [0, 1], margin finite, its sign that of
+    `correct` (>= 0 where right, <= 0 where wrong)."""
+    for expected in _schema(table, path):
         actual = table.schema.field(expected.name).type
         if actual != expected.type:
             raise DecisionTableError(f"{path}: column {expected.name} is {actual}, "
@@ -232,3 +318,18 @@ def validate(table: pa.Table, path: str | os.PathLike = "<table>") -> None:
     prediction = table.column("prediction").to_numpy()
     if not np.array_equal(table.column("correct").to_numpy(), label == prediction):
         raise DecisionTableError(f"{path}: column correct disagrees with prediction == label")
+    if has_confidence(table):
+        _validate_confidence(table, path)
+
+
+def _validate_confidence(table: pa.Table, path: str | os.PathLike) -> None:
+    p_true = table.column("p_true").to_numpy(zero_copy_only=False).astype(np.float32)
+    margin = table.column("margin").to_numpy(zero_copy_only=False).astype(np.float32)
+    if np.any((p_true < 0) | (p_true > 1)) or np.isinf(p_true).any():
+        raise DecisionTableError(f"{path}: column p_true has values outside [0, 1]")
+    if np.isinf(margin).any():
+        raise DecisionTableError(f"{path}: column margin has infinite values")
+    correct = table.column("correct").to_numpy()
+    if np.any(correct & (margin < 0)) or np.any(~correct & (margin > 0)):
+        raise DecisionTableError(f"{path}: column margin disagrees with correct (a right "
+                                 f"decision has margin >= 0, a wrong one <= 0)")

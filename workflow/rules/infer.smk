@@ -20,6 +20,7 @@ rule infer:
         run=run_info,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
+        confidence=config["train"]["confidence"],
         workers=loader_workers,
     script:
         "../scripts/infer.py"

@@ -23,6 +23,7 @@ rule train:
         dataset=lambda wc: STUDIES[wc.study].kind,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
+        confidence=config["train"]["confidence"],
         workers=loader_workers,
         checkpoint="results/{study}/checkpoints/{run}.pt",
     script:

@@ -15,7 +15,8 @@ with to_file(smk.log[0]) as log:
     fields = {**smk.params.run, "run": smk.wildcards.run}
     table, metadata = pretrained.evaluate(
         smk.params.model, smk.input.data, smk.input.manifest, fields,
-        pick_device(smk.params.device), smk.params.eval_batch_size, smk.params.workers)
+        pick_device(smk.params.device), smk.params.eval_batch_size, smk.params.workers,
+        smk.params.confidence)
     decisions.write(smk.output.decisions, table, metadata)
     log.info("top-1 accuracy %.4f, %.1f s", metadata["history"][0]["test_accuracy"],
              metadata["seconds"])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ddd import decisions
-from ddd.analysis import dynamics
+from ddd.analysis import datamaps, dynamics
 from ddd.datasets import arrays, gaussian
 from ddd.datasets.arrays import read_manifest
 from ddd.plots import (
@@ -21,6 +21,7 @@ from ddd.plots import (
     references,
     rsa,
 )
+from ddd.plots import datamaps as data_map_plots
 from ddd.plots.registry import Inputs, figure
 
 ANALYSIS = "results/{study}/analysis"
@@ -224,3 +225,17 @@ def impossible_causes(inputs: Inputs, study: str) -> plt.Figure:
     neither, no acceptable label."""
     return acceptable.cause_bars(pd.read_csv(inputs["table"]),
                                  f"{study}: why images are impossible or in between")
+
+
+@figure("fig_data_map", {"maps": f"{ANALYSIS}/datamaps.parquet"}, scope="confidence",
+        config={"confidence": "analysis.datamaps.confidence",
+                "variability": "analysis.datamaps.variability"},
+        plan=("base_run", "flag_label"))
+def datamap(inputs: Inputs, study: str, confidence: float, variability: float,
+            base_run: str, flag_label: str | None) -> plt.Figure:
+    """Data maps of the base run and of the histogram runs pooled, coloured by category;
+    flagged images (label errors) ringed."""
+    maps = pd.read_parquet(inputs["maps"])
+    shown = {name: maps[maps["run"] == name] for name in (base_run, datamaps.POOLED)}
+    return data_map_plots.data_maps(shown, confidence, variability, f"{study}: data maps",
+                                    flag_label)

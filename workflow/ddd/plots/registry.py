@@ -18,12 +18,13 @@ from typing import Any, Literal
 import matplotlib.pyplot as plt
 
 Scope = Literal["study", "trained", "rsa", "gaussian", "references", "studies", "confusion",
-                "acceptable"]
+                "acceptable", "confidence"]
 """Which studies a figure is drawn for: every study; studies without pretrained runs (their
 decisions over epochs, or RSA of trained runs' activations); gaussian datasets; studies
 with reference decision makers; one figure over all studies (more than one configured);
 studies with a class-confusion experiment; studies with acceptable labels (asked for by
-workflow/rules/acceptable.smk)."""
+workflow/rules/acceptable.smk); studies whose decision tables record confidence
+(train.confidence: workflow/rules/datamaps.smk asks for these)."""
 
 Draw = Callable[..., plt.Figure]
 Inputs = Mapping[str, Any]  # input name: path (a list of paths for scope "studies")

@@ -29,11 +29,12 @@ log = logging.getLogger(__name__)
 def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.PathLike,
               fields: Mapping[str, Any], device: torch.device, checkpoint: str | os.PathLike,
               eval_batch_size: int, workers: int = 0,
-              store_path: str | os.PathLike | None = None
+              store_path: str | os.PathLike | None = None, confidence: bool = False
               ) -> tuple[nn.Module, pa.Table, dict[str, Any]]:
     """Train one run of a study: the final model, its decision table and its metadata
     (`fields`, which name the run, first, then the training's); `store_path`: the image
-    store a file dataset's images are read from."""
+    store a file dataset's images are read from; `confidence`: the table has p_true and
+    margin too."""
     manifest = splits.read_manifest(manifest_path)
     arrays.verify_checksum(data, manifest_path)  # before anything reads the file
     keep = train_indices(splits.labels(data, "train"), recipe)
@@ -44,7 +45,8 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
     # The store's images differ from the files' (JPEG re-encoding): a checkpoint of one
     # must not resume the other.
     key = config_hash(recipe.as_dict(), manifest["sha256"],
-                      *(["image store"] if store_path is not None else []))
+                      *(["image store"] if store_path is not None else []),
+                      *(["confidence"] if confidence else []))
     log.info("run %s: %s on %s, %d training images, config hash %s", fields.get("run"),
              recipe.architecture, device, len(keep), key)
     num_classes = splits.num_classes(manifest)
@@ -52,13 +54,15 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
     began = time.perf_counter()
     model, result = train(recipe, train_data, test_data, num_classes=num_classes,
                           checkpoint=checkpoint, checkpoint_key=key,
-                          eval_batch_size=eval_batch_size, image_size=splits.image_size(manifest))
+                          eval_batch_size=eval_batch_size, image_size=splits.image_size(manifest),
+                          confidence=confidence)
     metadata = {**fields, **run_metadata(recipe, result, key, manifest["sha256"], len(keep),
                                          device, time.perf_counter() - began),
                 "eval_batch_size": eval_batch_size}  # features jobs reproduce decisions with it
     if store_path is not None:
         metadata["image_store"] = store.describe(store_path)
-    table = decisions.from_predictions(result.predictions, splits.labels(data, "test"))
+    table = decisions.from_predictions(result.predictions, splits.labels(data, "test"),
+                                       p_true=result.p_true, margin=result.margin)
     return model, table, metadata
 
 

@@ -6,7 +6,9 @@ resumed from its checkpoint ends with the same decisions as an uninterrupted one
 (deterministic mode). The last `head_epochs` epochs retrain only the classifier head on the
 frozen features (decoupled classifier retraining, Kang et al. 2020): every other module
 in evaluation mode, every other parameter fixed. On CUDA, `amp` runs forward passes in
-bfloat16 and `compile` uses torch.compile; data sources are in ddd.train.batches.
+bfloat16 and `compile` uses torch.compile; data sources are in ddd.train.batches. With
+`confidence`, every evaluation also records each image's p_true and margin
+(ddd.decisions.CONFIDENCE) from the same logits as its prediction.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from ddd.train.batches import (
 )
 from ddd.train.models import build_model
 
-__all__ = ["Batches", "FileBatches", "TrainResult", "pick_device", "predict", "train"]
+__all__ = ["Batches", "Evaluation", "FileBatches", "TrainResult", "pick_device", "predict",
+           "train"]
 
 log = logging.getLogger("ddd.train")
 SPLIT_SEED = 20220101  # fixes the two class-stratified halves shared by every run
@@ -46,9 +49,30 @@ HEAD_NAMES = ("head", "fc", "classifier")  # the classifier module of ddd.train.
 
 
 @dataclass
+class Evaluation:
+    """One evaluation of every test image: predictions (int16) and, with confidence,
+    p_true and margin (float32)."""
+
+    predictions: np.ndarray
+    p_true: np.ndarray | None = None
+    margin: np.ndarray | None = None
+
+
+@dataclass
 class TrainResult:
     predictions: np.ndarray  # (epochs + 1, test images) int16; row 0 is before training
     history: list[dict[str, float]] = field(default_factory=list)
+    p_true: np.ndarray | None = None  # (epochs + 1, test images) float32, with confidence
+    margin: np.ndarray | None = None
+
+    def append(self, evaluation: Evaluation) -> None:
+        """Add one evaluation's rows."""
+        self.predictions = np.concatenate([self.predictions, evaluation.predictions[None]])
+        if evaluation.p_true is not None:
+            self.p_true = np.concatenate([*([] if self.p_true is None else [self.p_true]),
+                                          evaluation.p_true[None]])
+            self.margin = np.concatenate([*([] if self.margin is None else [self.margin]),
+                                          evaluation.margin[None]])
 
 
 def run_metadata(recipe: Recipe, result: TrainResult, config_key: str, dataset_sha256: str,
@@ -120,16 +144,36 @@ def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManag
     return contextlib.nullcontext()
 
 
+def label_confidence(logits: torch.Tensor, labels: torch.Tensor
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """p_true (softmax at temperature 1) and margin (label's logit minus the largest
+    other) of (images, classes) logits, in float32."""
+    logits = logits.float()
+    index = labels.long()[:, None]
+    p_true = logits.log_softmax(1).gather(1, index).squeeze(1).exp()
+    others = logits.scatter(1, index, float("-inf"))
+    return p_true, logits.gather(1, index).squeeze(1) - others.amax(1)
+
+
 @torch.inference_mode()
 def predict(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
-            batch_size: int, amp: bool = False) -> np.ndarray:
-    """Argmax class of every image, in order."""
+            batch_size: int, amp: bool = False, confidence: bool = False) -> Evaluation:
+    """Argmax class of every image, in order; with `confidence` its p_true and margin."""
     model.eval()
-    out = []
+    out, p_true, margin = [], [], []
     with autocast(data.device, amp):
-        for x, _ in eval_batches(data, batch_size, mean, std):
-            out.append(model(x).argmax(1))
-    return torch.cat(out).cpu().numpy().astype(np.int16)
+        for x, y in eval_batches(data, batch_size, mean, std):
+            logits = model(x)
+            out.append(logits.argmax(1))
+            if confidence:
+                p, m = label_confidence(logits, y.to(logits.device))
+                p_true.append(p)
+                margin.append(m)
+    predictions = torch.cat(out).cpu().numpy().astype(np.int16)
+    if not confidence:
+        return Evaluation(predictions)
+    return Evaluation(predictions, torch.cat(p_true).cpu().numpy(),
+                      torch.cat(margin).cpu().numpy())
 
 
 @torch.no_grad()
@@ -219,11 +263,12 @@ def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
 
 def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
           checkpoint: str | os.PathLike, checkpoint_key: str,
-          eval_batch_size: int = 1000, image_size: int | None = None
-          ) -> tuple[nn.Module, TrainResult]:
+          eval_batch_size: int = 1000, image_size: int | None = None,
+          confidence: bool = False) -> tuple[nn.Module, TrainResult]:
     """Train one run, evaluating on `test_data` before training and after every epoch.
 
-    `image_size` (the training crop) defaults to the in-memory images' size.
+    `image_size` (the training crop) defaults to the in-memory images' size; `confidence`:
+    record p_true and margin at every evaluation too.
 
     After each epoch the full state is saved to `checkpoint` (atomically); a checkpoint whose
     key matches `checkpoint_key` (the run's config hash) is resumed, any other is ignored.
@@ -254,37 +299,42 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     test_labels = np.asarray(test_data.labels.cpu() if isinstance(test_data, Batches)
                              else test_data.labels)
 
-    def evaluate() -> tuple[np.ndarray, float]:
+    def evaluate() -> tuple[Evaluation, float]:
         began = time.perf_counter()
         recalibrate_batchnorm(model, train_data, mean, std, recipe.bn_recalibration,
                               recipe.batch_size)
-        predictions = predict(net, test_data, mean, std, eval_batch_size, recipe.amp)
-        return predictions, time.perf_counter() - began
+        evaluation = predict(net, test_data, mean, std, eval_batch_size, recipe.amp,
+                             confidence)
+        return evaluation, time.perf_counter() - began
 
     result = TrainResult(np.empty((0, len(test_data)), dtype=np.int16))
     start_epoch = 1
-    state = _load_checkpoint(checkpoint, checkpoint_key)
+    state = _load_checkpoint(checkpoint, checkpoint_key, confidence)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        result = TrainResult(state["predictions"].numpy(), state["history"])
+        result = TrainResult(state["predictions"].numpy(), state["history"],
+                             *(state[name].numpy() if confidence else None
+                               for name in ("p_true", "margin")))
         start_epoch = state["epoch"] + 1
         log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
     else:
-        predictions, _ = evaluate()
-        result.predictions = predictions[None]
-        log.info("epoch 0 (untrained): test accuracy %.4f", np.mean(predictions == test_labels))
+        evaluation, _ = evaluate()
+        result.append(evaluation)
+        log.info("epoch 0 (untrained): test accuracy %.4f",
+                 np.mean(evaluation.predictions == test_labels))
     progress = sys.stderr.isatty()
     for epoch in range(start_epoch, recipe.total_epochs + 1):
         began = time.perf_counter()
         stats = train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress)
         scheduler.step()
-        predictions, eval_seconds = evaluate()
-        stats.update(epoch=epoch, test_accuracy=float(np.mean(predictions == test_labels)),
+        evaluation, eval_seconds = evaluate()
+        stats.update(epoch=epoch,
+                     test_accuracy=float(np.mean(evaluation.predictions == test_labels)),
                      seconds=time.perf_counter() - began, eval_seconds=eval_seconds,
                      lr=optimizer.param_groups[0]["lr"])
-        result.predictions = np.concatenate([result.predictions, predictions[None]])
+        result.append(evaluation)
         result.history.append(stats)
         log.info("epoch %d/%d: train loss %.4f, train accuracy %.4f, test accuracy %.4f, "
                  "%.1f s (evaluation %.1f s)", epoch, recipe.total_epochs, stats["train_loss"],
@@ -301,10 +351,13 @@ def _save_checkpoint(path: str | os.PathLike, key: str, epoch: int, model: nn.Mo
     state = {"key": key, "epoch": epoch, "model": model.state_dict(),
              "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
              "predictions": torch.from_numpy(result.predictions), "history": result.history}
+    if result.p_true is not None:
+        state.update(p_true=torch.from_numpy(result.p_true),
+                     margin=torch.from_numpy(result.margin))
     checkpoints.save(path, state)
 
 
-def _load_checkpoint(path: str | os.PathLike, key: str) -> dict | None:
+def _load_checkpoint(path: str | os.PathLike, key: str, confidence: bool) -> dict | None:
     path = Path(path)
     if not path.exists():
         return None
@@ -315,5 +368,8 @@ def _load_checkpoint(path: str | os.PathLike, key: str) -> dict | None:
         return None
     if state.get("key") != key:
         log.info("checkpoint %s belongs to another configuration; training from scratch", path)
+        return None
+    if confidence and "p_true" not in state:
+        log.info("checkpoint %s has no p_true and margin; training from scratch", path)
         return None
     return state

@@ -5,7 +5,7 @@ torchvision weights come from the torch hub cache, where torchvision itself woul
 `preprocess` dicts say how the loader must prepare images: resize the shorter side to
 `resize` px with `interpolation`, center-crop `crop` px; `infer` then scales uint8 to
 [0, 1] and normalises with `mean` and `std`. A pretrained model's decisions form a decision
-table with a single epoch (0).
+table with a single epoch (0), with p_true and margin when asked for (ddd.decisions).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ddd import decisions
 from ddd.datasets import imagenet
 from ddd.train import splits
 from ddd.train.batches import loader
-from ddd.train.loop import autocast
+from ddd.train.loop import Evaluation, autocast, label_confidence
 
 log = logging.getLogger(__name__)
 SOURCES = ("torchvision", "timm")
@@ -63,41 +63,57 @@ def expected_weight_file(name: str) -> Path:
 
 @torch.inference_mode()
 def infer(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
-          preprocess: dict[str, Any], device: torch.device | str, amp: bool = False
-          ) -> np.ndarray:
-    """Argmax class (int16) of every image, in order. Batches are uint8 images (B, 3, H, W),
-    already resized and cropped, with labels (ignored); they are normalised on `device`,
-    where the model is moved (channels_last). `amp`: bfloat16 autocast on CUDA."""
+          preprocess: dict[str, Any], device: torch.device | str, amp: bool = False,
+          confidence: bool = False) -> Evaluation:
+    """Argmax class (int16) of every image, in order, and with `confidence` its p_true and
+    margin. Batches are uint8 images (B, 3, H, W), already resized and cropped, with
+    labels (used for the confidence only); they are normalised on `device`, where the
+    model is moved (channels_last). `amp`: bfloat16 autocast on CUDA."""
     device = torch.device(device)
     # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
     model.eval().to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
     mean = torch.tensor(preprocess["mean"], device=device).view(1, 3, 1, 1)
     std = torch.tensor(preprocess["std"], device=device).view(1, 3, 1, 1)
-    out = []
+    out, p_true, margin = [], [], []
     with autocast(device, amp):
-        for images, _ in batches:
+        for images, labels in batches:
             if images.dtype != torch.uint8:
                 raise TypeError(f"infer takes uint8 images, got {images.dtype}")
             x = images.to(device, non_blocking=True).float() / 255
             x = ((x - mean) / std).contiguous(memory_format=torch.channels_last)
-            out.append(model(x).argmax(1))
+            logits = model(x)
+            out.append(logits.argmax(1))
+            if confidence:
+                p, m = label_confidence(logits, labels.to(device))
+                p_true.append(p)
+                margin.append(m)
     if not out:
-        return np.empty(0, dtype=np.int16)
-    return torch.cat(out).cpu().numpy().astype(np.int16)
+        empty = np.empty(0, dtype=np.float32)
+        return Evaluation(np.empty(0, dtype=np.int16), *((empty, empty) if confidence else ()))
+    predictions = torch.cat(out).cpu().numpy().astype(np.int16)
+    if not confidence:
+        return Evaluation(predictions)
+    return Evaluation(predictions, torch.cat(p_true).cpu().numpy(),
+                      torch.cat(margin).cpu().numpy())
 
 
-def decision_table(predictions: np.ndarray, labels: np.ndarray,
+def decision_table(evaluation: Evaluation, labels: np.ndarray,
                    image_ids: np.ndarray | None = None) -> pa.Table:
     """The decision table of one pretrained model: a single epoch (0)."""
-    return decisions.from_predictions(np.asarray(predictions)[None], labels, image_ids)
+    def row(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else np.asarray(values)[None]
+
+    return decisions.from_predictions(row(evaluation.predictions), labels, image_ids,
+                                      p_true=row(evaluation.p_true),
+                                      margin=row(evaluation.margin))
 
 
 def evaluate(spec: dict[str, Any], data: str | os.PathLike, manifest_path: str | os.PathLike,
              fields: dict[str, Any], device: torch.device, eval_batch_size: int,
-             workers: int = 0) -> tuple[pa.Table, dict[str, Any]]:
+             workers: int = 0, confidence: bool = False) -> tuple[pa.Table, dict[str, Any]]:
     """Evaluate the pretrained model `spec` (name, source, checkpoint) on the evaluation
-    images of a file dataset: its one-epoch decision table and its metadata (`fields`,
-    which name the run, first)."""
+    images of a file dataset: its one-epoch decision table (with p_true and margin when
+    `confidence`) and its metadata (`fields`, which name the run, first)."""
     manifest = splits.read_manifest(manifest_path)
     model, preprocess = load_pretrained(spec["name"], spec["source"], spec["checkpoint"])
     index = imagenet.load_index(data, "test", verify=True, manifest_path=manifest_path)
@@ -111,8 +127,8 @@ def evaluate(spec: dict[str, Any], data: str | os.PathLike, manifest_path: str |
     began = time.perf_counter()
     batches = loader(imagenet.ImageFiles(index, transform), eval_batch_size, workers, None,
                      device)
-    predictions = infer(model, batches, preprocess, device)
-    accuracy = float(np.mean(predictions == index.labels))
+    evaluation = infer(model, batches, preprocess, device, confidence=confidence)
+    accuracy = float(np.mean(evaluation.predictions == index.labels))
     metadata = {
         **fields,
         "dataset": "imagenet",
@@ -126,7 +142,7 @@ def evaluate(spec: dict[str, Any], data: str | os.PathLike, manifest_path: str |
         "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
                      "torchvision": torchvision.__version__, "numpy": np.__version__},
     }
-    return decision_table(predictions, index.labels), metadata
+    return decision_table(evaluation, index.labels), metadata
 
 
 def _default_weights(name: str) -> torchvision.models.WeightsEnum:
