@@ -240,7 +240,11 @@ def read(path: str | os.PathLike, epoch: int | None = None) -> pd.DataFrame:
 
     With an epoch, only the row groups that hold it are read (found from their statistics).
     """
-    return read_arrow(path, epoch).to_pandas()
+    frame = read_arrow(path, epoch).to_pandas()
+    for name in CONFIDENCE:
+        if name in frame:
+            frame[name] = frame[name].astype(np.float32)  # float16 is awkward downstream
+    return frame
 
 
 def read_arrow(path: str | os.PathLike, epoch: int | None = None) -> pa.Table:
@@ -259,11 +263,7 @@ def read_arrow(path: str | os.PathLike, epoch: int | None = None) -> pa.Table:
                                      f"in the run metadata")
     except DecisionTableError as err:
         raise DecisionTableError(f"{err}; rebuild it: {rebuild(path)}") from None
-    frame = table.to_pandas()
-    for name in CONFIDENCE:
-        if name in frame:
-            frame[name] = frame[name].astype(np.float32)  # float16 is awkward downstream
-    return frame
+    return table
 
 
 def _read_epoch(parquet: pq.ParquetFile, path: str | os.PathLike, epoch: int) -> pa.Table:
