@@ -42,6 +42,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
+include: "workflow/rules/prototypes.smk"
 
 
 rule all:
@@ -49,6 +50,7 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
+        prototype_targets(),
         design.targets(CONFUSION),
 
 

@@ -104,3 +104,14 @@ def test_unknown_scores_name_the_valid_ones() -> None:
         mmd_critic.select_criticisms(kernel, np.array([0]), 1, score="signed")
     with pytest.raises(ValueError, match="logdet"):
         mmd_critic.select_criticisms(kernel, np.array([0]), 1, regularizer="trace")
+
+
+def test_two_sample_statistic_equals_the_direct_unbiased_estimate() -> None:
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(12, 2)), rng.normal(0.5, 1, size=(9, 2))
+    value, _, s2 = mmd_critic.permutation_test(x, y, 10, 0)
+    k = lambda a, b: np.exp(-mmd_critic.squared_distances(a, b) / (2 * s2))  # noqa: E731
+    kxx, kyy = k(x, x), k(y, y)
+    direct = ((kxx.sum() - np.trace(kxx)) / (12 * 11) + (kyy.sum() - np.trace(kyy)) / (9 * 8)
+              - 2 * k(x, y).mean())
+    assert value == pytest.approx(direct)

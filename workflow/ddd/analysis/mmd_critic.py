@@ -152,19 +152,6 @@ def mmd_critic(features: np.ndarray, prototypes: int, criticisms: int,
     return Selection(protos, crits, witness(kernel, protos), mmd2(kernel, protos))
 
 
-def mmd2_unbiased(x: np.ndarray, y: np.ndarray, bandwidth: float) -> float:
-    """Unbiased MMD^2 between samples x and y (rows), RBF kernel of bandwidth s^2."""
-    k = np.exp(-squared_distances(np.vstack([x, y])) / (2.0 * bandwidth))
-    return _mmd2_from_kernel(k, len(x))
-
-
-def _mmd2_from_kernel(kernel: np.ndarray, n: int) -> float:
-    m = len(kernel) - n
-    kxx, kyy, kxy = kernel[:n, :n], kernel[n:, n:], kernel[:n, n:]
-    return float((kxx.sum() - np.trace(kxx)) / (n * (n - 1))
-                 + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2.0 * kxy.mean())
-
-
 def permutation_test(x: np.ndarray, y: np.ndarray, permutations: int, seed: int
                      ) -> tuple[float, float, float]:
     """Kernel two-sample test of x and y (rows): unbiased MMD^2 with the RBF kernel of the
@@ -177,10 +164,25 @@ def permutation_test(x: np.ndarray, y: np.ndarray, permutations: int, seed: int
     d2 = squared_distances(np.vstack([x, y]))
     bandwidth = median_bandwidth(d2)
     kernel = np.exp(-d2 / (2.0 * bandwidth))
-    observed = _mmd2_from_kernel(kernel, len(x))
+    n, total = len(x), len(x) + len(y)
+    observed = np.zeros((total, 1))
+    observed[:n] = 1.0
     rng = np.random.default_rng(seed)
-    exceed = 0
-    for _ in range(permutations):
-        order = rng.permutation(len(kernel))
-        exceed += _mmd2_from_kernel(kernel[np.ix_(order, order)], len(x)) >= observed
-    return observed, (1 + exceed) / (1 + permutations), bandwidth
+    shuffled = np.stack([rng.permutation(total) < n for _ in range(permutations)], axis=1)
+    values = mmd2_of_splits(kernel, np.hstack([observed, shuffled.astype(np.float64)]), n)
+    exceed = int(np.sum(values[1:] >= values[0]))
+    return float(values[0]), (1 + exceed) / (1 + permutations), bandwidth
+
+
+def mmd2_of_splits(kernel: np.ndarray, members: np.ndarray, n: int) -> np.ndarray:
+    """Unbiased MMD^2 of each split of the points into x (members[:, s] == 1, n points) and
+    y (the other m), for every column s of `members`, by matrix products."""
+    a = members
+    b = 1.0 - a
+    m = len(kernel) - n
+    diag = np.diag(kernel)[:, None]
+    ka, kb = kernel @ a, kernel @ b
+    sum_xx = (a * ka).sum(0) - (a * diag).sum(0)
+    sum_yy = (b * kb).sum(0) - (b * diag).sum(0)
+    sum_xy = (a * kb).sum(0)
+    return sum_xx / (n * (n - 1)) + sum_yy / (m * (m - 1)) - 2.0 * sum_xy / (n * m)
