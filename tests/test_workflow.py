@@ -185,7 +185,7 @@ def test_prototype_count_reruns_only_mmd_critic_and_its_gallery(workdir):
     config = copy.deepcopy(TINY)
     config["analysis"]["mmd_critic"] = {"prototypes": 3}
     counts, trained = planned(workdir, config)
-    assert counts == {"mmd_critic": 2, "mmd_gallery": 2, "all": 1}
+    assert counts == {"mmd_critic": 2, "fig_mmd_gallery": 2, "all": 1}
     assert trained == []
 
 

@@ -154,7 +154,7 @@ def rsa_matrix(inputs: Inputs, study: str, annotate: bool, layer: str | dict[str
     return rsa.rsa_matrix(table, title, comparison, annotate)
 
 
-@figure("mmd_gallery", {"table": f"{ANALYSIS}/mmd_critic.parquet",
+@figure("fig_mmd_gallery", {"table": f"{ANALYSIS}/mmd_critic.parquet",
                         "data": "results/{study}/data/dataset.npz", "manifest": MANIFEST},
         scope="rsa", config={"classes": "figures.mmd_gallery.classes"}, plan=("base_run",))
 def mmd_gallery(inputs: Inputs, study: str, classes: int, base_run: str) -> plt.Figure:
