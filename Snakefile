@@ -42,7 +42,7 @@ include: "workflow/rules/representations.smk"
 include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
-include: "workflow/rules/prototypes.smk"
+include: "workflow/rules/what_models_see.smk"
 
 
 rule all:
@@ -50,7 +50,7 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
-        prototype_targets(),
+        what_models_see_targets(),
         design.targets(CONFUSION),
 
 

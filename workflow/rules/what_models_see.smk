@@ -1,0 +1,85 @@
+# What the models see (docs/what-models-see.md): prototypes and criticisms of every class
+# (MMD-critic) on each run's stored features, with their enrichment among difficulty
+# categories and a trivial-vs-impossible kernel two-sample test; and the planted shortcut's
+# kappas on clean and cue-conflict images.
+
+
+def mmd_critic_studies():
+    """Studies whose runs all have features: trained, not given, no pretrained runs."""
+    return [
+        name
+        for name, study in MAIN_STUDIES.items()
+        if not study.given and not study.inferred
+    ]
+
+
+def shortcut_studies():
+    """Studies with a planted shortcut (dataset.shortcut) and trained runs."""
+    return [
+        name for name in mmd_critic_studies() if "shortcut" in STUDIES[name].dataset
+    ]
+
+
+def what_models_see_targets():
+    """The MMD-critic tables of every study with trained runs; the shortcut tables of
+    every study with a planted shortcut."""
+    return [
+        f"results/{name}/{file}"
+        for name in mmd_critic_studies()
+        for file in (
+            "analysis/mmd_critic.parquet",
+            "analysis/mmd_two_sample.parquet",
+            "tables/mmd_enrichment.csv",
+        )
+    ] + [
+        f"results/{name}/tables/shortcut_{table}.csv"
+        for name in shortcut_studies()
+        for table in ("kappa", "runs")
+    ]
+
+
+def cue_runs(wildcards):
+    """The runs of a study trained with the planted cue (recipe shortcut: true)."""
+    study = STUDIES[wildcards.study]
+    return [run.run_id for run in study.runs if run.recipe and run.recipe.shortcut]
+
+
+rule mmd_critic:
+    input:
+        unpack(feature_files),
+        images="results/{study}/analysis/images.parquet",
+    output:
+        selection="results/{study}/analysis/mmd_critic.parquet",
+        two_sample="results/{study}/analysis/mmd_two_sample.parquet",
+        enrichment="results/{study}/tables/mmd_enrichment.csv",
+    log:
+        "logs/{study}/mmd_critic.log",
+    conda:
+        ANALYSIS_ENV
+    params:
+        runs=lambda wc: STUDIES[wc.study].run_ids,
+        settings=config["analysis"]["mmd_critic"],
+    script:
+        "../scripts/mmd_critic.py"
+
+
+rule shortcut:
+    input:
+        unpack(decision_tables),
+        manifest="results/{study}/data/manifest.json",
+        selection="results/{study}/analysis/mmd_critic.parquet",
+    output:
+        pairs="results/{study}/analysis/shortcut_pairs.parquet",
+        kappa="results/{study}/tables/shortcut_kappa.csv",
+        runs="results/{study}/tables/shortcut_runs.csv",
+    log:
+        "logs/{study}/shortcut.log",
+    wildcard_constraints:
+        study=one_of(shortcut_studies()),
+    conda:
+        ANALYSIS_ENV
+    params:
+        runs=lambda wc: STUDIES[wc.study].run_ids,
+        cue_runs=cue_runs,
+    script:
+        "../scripts/shortcut.py"
