@@ -189,6 +189,14 @@ def test_prototype_count_reruns_only_mmd_critic_and_its_gallery(workdir):
     assert trained == []
 
 
+def test_explanation_sample_reruns_only_the_explanations(workdir):
+    config = copy.deepcopy(TINY)
+    config["analysis"]["explanations"] = {"per_category": 2}
+    counts, trained = planned(workdir, config)
+    assert counts == {"explain": 8, "explanation_pairs": 2, "all": 1}  # 4 runs, 2 studies
+    assert trained == []
+
+
 def test_label_errors_feed_the_histogram_shares_and_summary(workdir):
     found = pd.read_parquet(workdir / "results/tiny/analysis/label_errors.parquet")
     assert len(found) == 200 and found["label_quality"].between(0, 1).all()

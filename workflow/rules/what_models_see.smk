@@ -20,22 +20,57 @@ def shortcut_studies():
     ]
 
 
+def explained_run_ids(name):
+    """The runs whose attribution maps are computed: the first analysis.explanations.runs
+    runs of the study (null: all); none for file datasets."""
+    study = STUDIES[name]
+    if study.kind in plan.FILE_KINDS:
+        return []
+    count = config["analysis"]["explanations"]["runs"]
+    return study.run_ids[:count] if count is not None else study.run_ids
+
+
+def explained_runs(wildcards):
+    return explained_run_ids(wildcards.study)
+
+
+def explanation_files(wildcards):
+    return {
+        run: f"results/{wildcards.study}/explanations/{run}.npz"
+        for run in explained_runs(wildcards)
+    }
+
+
+def explanation_studies():
+    """Studies with at least two explained runs (a pair to compare)."""
+    return [name for name in mmd_critic_studies() if len(explained_run_ids(name)) >= 2]
+
+
 def what_models_see_targets():
-    """The MMD-critic tables of every study with trained runs; the shortcut tables of
-    every study with a planted shortcut."""
-    return [
-        f"results/{name}/{file}"
-        for name in mmd_critic_studies()
-        for file in (
-            "analysis/mmd_critic.parquet",
-            "analysis/mmd_two_sample.parquet",
-            "tables/mmd_enrichment.csv",
-        )
-    ] + [
-        f"results/{name}/tables/shortcut_{table}.csv"
-        for name in shortcut_studies()
-        for table in ("kappa", "runs")
-    ]
+    """The MMD-critic tables of every study with trained runs; the explanation tables of
+    every study with two explained runs; the shortcut tables of every study with a planted
+    shortcut."""
+    return (
+        [
+            f"results/{name}/tables/explanation_{table}.csv"
+            for name in explanation_studies()
+            for table in ("pairs", "patch")
+        ]
+        + [
+            f"results/{name}/{file}"
+            for name in mmd_critic_studies()
+            for file in (
+                "analysis/mmd_critic.parquet",
+                "analysis/mmd_two_sample.parquet",
+                "tables/mmd_enrichment.csv",
+            )
+        ]
+        + [
+            f"results/{name}/tables/shortcut_{table}.csv"
+            for name in shortcut_studies()
+            for table in ("kappa", "runs")
+        ]
+    )
 
 
 def cue_runs(wildcards):
@@ -83,3 +118,51 @@ rule shortcut:
         cue_runs=cue_runs,
     script:
         "../scripts/shortcut.py"
+
+
+rule explain:
+    input:
+        data="results/{study}/data/dataset.npz",
+        manifest="results/{study}/data/manifest.json",
+        model="results/{study}/models/{run}.pt",
+        decisions="results/{study}/decisions/{run}.parquet",
+        images="results/{study}/analysis/images.parquet",
+    output:
+        "results/{study}/explanations/{run}.npz",
+    log:
+        "logs/{study}/explanations/{run}.log",
+    wildcard_constraints:
+        run=one_of(TRAINED_RUNS),
+    conda:
+        TRAIN_ENV
+    threads: GPU_THREADS
+    resources:
+        **GPU_JOB,
+    params:
+        recipe=run_recipe,
+        device=config["train"]["device"],
+        per_category=config["analysis"]["explanations"]["per_category"],
+        conflicts=config["analysis"]["explanations"]["conflicts"],
+        seed=config["analysis"]["explanations"]["seed"],
+        steps=config["analysis"]["explanations"]["steps"],
+    script:
+        "../scripts/explain.py"
+
+
+rule explanation_pairs:
+    input:
+        unpack(explanation_files),
+        kappa="results/{study}/analysis/kappa_pairs.parquet",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        pairs="results/{study}/analysis/explanation_pairs.parquet",
+        table="results/{study}/tables/explanation_pairs.csv",
+        patch="results/{study}/tables/explanation_patch.csv",
+    log:
+        "logs/{study}/explanation_pairs.log",
+    conda:
+        ANALYSIS_ENV
+    params:
+        runs=explained_runs,
+    script:
+        "../scripts/explanation_pairs.py"

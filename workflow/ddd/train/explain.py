@@ -11,11 +11,17 @@ over the colour channels; Grad-CAM's map upsampled (bilinear) to the image size.
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
+import pandas as pd
 import torch
 from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam
 from torch import nn
+
+from ddd import decisions
+from ddd.study import Recipe
+from ddd.train import capture, splits
 
 METHODS = ("integrated_gradients", "grad_cam")
 
@@ -90,5 +96,32 @@ def maps(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, steps: i
     an `explainable` model; `images`: raw pixel values)."""
     layer = last_feature_layer(model, images)
     ig, _ = integrated_gradients(model, images, targets, steps)
-    return {"integrated_gradients": ig.sum(dim=1).numpy().astype(np.float32),
-            "grad_cam": grad_cam(model, layer, images, targets).numpy().astype(np.float32)}
+    return {"integrated_gradients": ig.sum(dim=1).cpu().numpy().astype(np.float32),
+            "grad_cam": grad_cam(model, layer, images, targets).cpu().numpy().astype(np.float32)}
+
+
+def run_maps(recipe: Recipe, data_path: str | os.PathLike, manifest_path: str | os.PathLike,
+             model_path: str | os.PathLike, decisions_path: str | os.PathLike,
+             chosen: pd.DataFrame, steps: int, device: torch.device
+             ) -> dict[str, np.ndarray]:
+    """A run's maps of the `chosen` images (ddd.analysis.explanations.sample) of an
+    in-memory dataset, for the true and for the run's predicted class: method -> float32
+    (images, 2, H, W)."""
+    manifest = splits.read_manifest(manifest_path)
+    if manifest["storage"] == "files":
+        raise ValueError("explanations need an in-memory dataset (not imagenet or "
+                         "image_folder): set analysis.explanations.runs to 0")
+    data, mean, std = capture.evaluation_data(data_path, manifest_path, recipe, device)
+    model = capture.load_model(model_path, recipe.architecture, splits.num_classes(manifest),
+                               splits.image_size(manifest), device)
+    ids = chosen["image_id"].to_numpy()
+    final = decisions.read(decisions_path, epoch=-1).set_index("image_id")
+    images = data.images[torch.as_tensor(ids, device=data.images.device)].float()
+    net = explainable(model, mean, std)
+    out: dict[str, list[np.ndarray]] = {method: [] for method in METHODS}
+    for column in ("label", "prediction"):
+        targets = torch.as_tensor(final.loc[ids, column].to_numpy().astype(np.int64),
+                                  device=images.device)
+        for method, found in maps(net, images.contiguous(), targets, steps).items():
+            out[method].append(found)
+    return {method: np.stack(found, axis=1) for method, found in out.items()}
