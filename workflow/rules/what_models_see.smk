@@ -52,9 +52,13 @@ def what_models_see_targets():
     shortcut."""
     return (
         [
-            f"results/{name}/tables/explanation_{table}.csv"
+            f"results/{name}/{file}"
             for name in explanation_studies()
-            for table in ("pairs", "patch")
+            for file in (
+                "tables/explanation_pairs.csv",
+                "tables/explanation_patch.csv",
+                "figures/fig_explanations.png",
+            )
         ]
         + [
             f"results/{name}/{file}"
@@ -166,3 +170,26 @@ rule explanation_pairs:
         runs=explained_runs,
     script:
         "../scripts/explanation_pairs.py"
+
+
+rule explanation_figures:
+    input:
+        unpack(explanation_files),
+        pairs="results/{study}/analysis/explanation_pairs.parquet",
+        images="results/{study}/analysis/images.parquet",
+        data="results/{study}/data/dataset.npz",
+        manifest="results/{study}/data/manifest.json",
+    output:
+        grid="results/{study}/figures/fig_explanations.png",
+        grid_pdf="results/{study}/figures/fig_explanations.pdf",
+        scatter="results/{study}/figures/fig_explanations_vs_kappa.png",
+        scatter_pdf="results/{study}/figures/fig_explanations_vs_kappa.pdf",
+    log:
+        "logs/{study}/figures/explanation_figures.log",
+    conda:
+        ANALYSIS_ENV
+    params:
+        runs=explained_runs,
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/explanation_figures.py"
