@@ -193,7 +193,8 @@ def test_explanation_sample_reruns_only_the_explanations(workdir):
     config = copy.deepcopy(TINY)
     config["analysis"]["explanations"] = {"per_category": 2}
     counts, _ = planned(workdir, config)  # no train job: the explained runs are kept
-    assert counts == {"explain": 8, "explanation_pairs": 2, "all": 1}  # 4 runs, 2 studies
+    assert counts == {"explain": 8, "explanation_pairs": 2, "explanation_figures": 2,
+                      "all": 1}  # the first 4 runs of each of the 2 studies
 
 
 def test_label_errors_feed_the_histogram_shares_and_summary(workdir):
