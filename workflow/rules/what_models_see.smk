@@ -1,7 +1,8 @@
 # What the models see (docs/what-models-see.md): prototypes and criticisms of every class
 # (MMD-critic) on each run's stored features, with their enrichment among difficulty
-# categories and a trivial-vs-impossible kernel two-sample test; and the planted shortcut's
-# kappas on clean and cue-conflict images.
+# categories and a trivial-vs-impossible kernel two-sample test; attribution maps (captum)
+# of a sample of images, compared between runs beside their kappa; and the planted
+# shortcut's kappas on clean and cue-conflict images.
 
 
 def mmd_critic_studies():
