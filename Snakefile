@@ -44,8 +44,9 @@ include: "workflow/rules/experiment.smk"
 include: "workflow/rules/confusion.smk"
 include: "workflow/rules/given.smk"
 include: "workflow/rules/acceptable.smk"
-include: "workflow/rules/verify.smk"
 include: "workflow/rules/datamaps.smk"
+include: "workflow/rules/what_models_see.smk"
+include: "workflow/rules/verify.smk"  # last: it lists every other stage's targets
 
 
 rule all:
@@ -55,6 +56,7 @@ rule all:
         acceptable_targets(),
         review_targets(),
         datamap_targets(),
+        what_models_see_targets(),
 
 
 onsuccess:

@@ -29,7 +29,7 @@ import pytest
 
 from ddd import collect, decisions, features, flags, plan
 from ddd.analysis import acceptable, label_errors, rsa
-from ddd.datasets import cifar, imagenet
+from ddd.datasets import cifar, imagenet, prepare
 from ddd.experiment import review_scoring, scoring
 from ddd.experiment.page import CSV_COLUMNS
 from ddd.io import workdir, yamlfile
@@ -102,6 +102,21 @@ def config_wrong_type(folder):
 @case(r"recipe.lr_milestones: \[9\]", r"beyond the run's \d+ epochs")
 def lr_milestones_beyond_epochs(folder):
     config(lambda c: c["studies"]["tiny"]["recipe"].update(lr_milestones=[9]))
+
+
+@case(r"condition 'learning_rate': shortcut: true", r"configure .*dataset.shortcut")
+def shortcut_run_without_a_planted_cue(folder):
+    config(lambda c: c["studies"]["tiny"]["conditions"]["learning_rate"]["changes"].update(
+        shortcut=True))
+
+
+@case(r"dataset.shortcut: a 9-pixel patch", r"lower size or margin")
+def shortcut_patch_larger_than_the_images(folder):
+    spec = {"kind": "gaussian", "classes": 2, "image_size": 8, "train_per_class": 2,
+            "test_per_class": 1, "sigma_min": 1, "sigma_step": 1, "seed": 0,
+            "shortcut": {"class": 0, "share": 0.5, "other_share": 0.0, "size": 9,
+                         "value": 255, "margin": 0, "seed": 0, "conflict_per_class": 1}}
+    prepare.prepare(spec, folder / "dataset.npz", folder / "manifest.json")
 
 
 @case(r"bad.yaml, line 3, column 1", r"spaces, never tabs")

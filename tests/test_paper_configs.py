@@ -16,7 +16,8 @@ CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
 VARIANTS = 34
 RUNS = {"imagenet_resnet18": VARIANTS, "imagenet_vgg11": VARIANTS,
         "imagenet_densenet121": VARIANTS, "cifar100": VARIANTS, "gaussian": VARIANTS,
-        "imagenet_pretrained": 10, "fashion_mnist": 24, "cifar10_confusion": 1}
+        "imagenet_pretrained": 10, "fashion_mnist": 24, "cifar10_confusion": 1,
+        "shortcut": 6}
 
 
 def test_every_paper_config_is_listed():

@@ -169,6 +169,35 @@ def test_rsa_tables(workdir):
     assert len(conditions) == 16 and conditions["rsa"].notna().all()
 
 
+def test_mmd_critic_tables(workdir):
+    analysis = workdir / "results/tiny/analysis"
+    table = pd.read_parquet(analysis / "mmd_critic.parquet")
+    assert set(table["run"]) == set(pd.read_parquet(analysis / "runs.parquet")["run"])
+    assert set(table["mode"]) == {"label", "prediction"}
+    label = table[(table["mode"] == "label") & (table["role"] == "prototype")]
+    assert (label.groupby(["run", "class"]).size() == 4).all()  # 12 subset images a class
+    enrichment = pd.read_csv(workdir / "results/tiny/tables/mmd_enrichment.csv")
+    assert len(enrichment) == 12 and enrichment["p_value"].between(0, 1).all()
+    tests = pd.read_parquet(analysis / "mmd_two_sample.parquet")
+    assert len(tests) == 6
+
+
+def test_prototype_count_reruns_only_mmd_critic_and_its_gallery(workdir):
+    config = copy.deepcopy(TINY)
+    config["analysis"]["mmd_critic"] = {"prototypes": 3}
+    counts, trained = planned(workdir, config)
+    assert counts == {"mmd_critic": 2, "fig_mmd_gallery": 2, "all": 1}
+    assert trained == []
+
+
+def test_explanation_sample_reruns_only_the_explanations(workdir):
+    config = copy.deepcopy(TINY)
+    config["analysis"]["explanations"] = {"per_category": 2}
+    counts, _ = planned(workdir, config)  # no train job: the explained runs are kept
+    assert counts == {"explain": 8, "explanation_pairs": 2, "explanation_figures": 2,
+                      "all": 1}  # the first 4 runs of each of the 2 studies
+
+
 def test_label_errors_feed_the_histogram_shares_and_summary(workdir):
     found = pd.read_parquet(workdir / "results/tiny/analysis/label_errors.parquet")
     assert len(found) == 200 and found["label_quality"].between(0, 1).all()

@@ -193,6 +193,10 @@ def _trained_study(name: str, spec: dict[str, Any]) -> Study:
                 raise ConfigError(f"config: {where}, condition {condition!r}: "
                                   f"bn_recalibration needs in-memory data; set it to 0 for "
                                   f"{dataset['kind']}")
+            if run_recipe.shortcut and "shortcut" not in dataset:
+                raise ConfigError(f"config: {where}, condition {condition!r}: shortcut: true "
+                                  f"trains on a planted cue; configure {where}.dataset."
+                                  f"shortcut (docs/what-models-see.md) or remove it")
             runs.append(Run(name, condition, instance, run_recipe, cond["reference"]))
     for key, model in pretrained.items():
         runs.append(Run(name, key, 1, None, pretrained=Pretrained(**{"name": key, **model})))

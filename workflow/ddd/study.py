@@ -53,6 +53,7 @@ class Recipe:
     amp: bool  # bfloat16 autocast on CUDA
     compile: bool  # torch.compile on CUDA
     head_epochs: int  # the last epochs train only the classifier head on frozen features
+    shortcut: bool = False  # train on the dataset's planted cue (ddd.datasets.shortcut)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
@@ -68,6 +69,8 @@ class Recipe:
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["lr_milestones"] = list(self.lr_milestones)
+        if not self.shortcut:  # runs without the cue keep the params and hashes they had
+            del out["shortcut"]
         return out
 
 

@@ -13,6 +13,8 @@ def verify_expected():
             *targets.default_targets(PLAN, config),
             *acceptable_targets(),
             *review_targets(),
+            *datamap_targets(),
+            *what_models_see_targets(),
             *stored.stored_files(PLAN),
         }
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ddd.datasets import arrays, cifar, gaussian, image_folder, imagenet, mnist
+from ddd.datasets import arrays, cifar, gaussian, image_folder, imagenet, mnist, shortcut
 
 RELEASES = {**{kind: cifar.load for kind in cifar.RELEASES},
             **{kind: mnist.load for kind in mnist.RELEASES}}
@@ -25,6 +25,18 @@ def _limited(split: arrays.ImageArrays, limit: int | None) -> arrays.ImageArrays
     return arrays.ImageArrays(split.images[:limit], split.labels[:limit])
 
 
+def _with_shortcut(splits: dict[str, arrays.ImageArrays], spec: dict[str, Any],
+                   info: dict[str, Any]) -> dict[str, arrays.ImageArrays]:
+    """The splits with the cue-conflict test images of `spec["shortcut"]` appended (and
+    their manifest entry added to `info`); unchanged without a shortcut."""
+    if not spec.get("shortcut"):
+        return splits
+    test, info[shortcut.MANIFEST_KEY] = shortcut.with_conflicts(splits["test"],
+                                                                spec["shortcut"])
+    shortcut.planted_ids(splits["train"].labels, spec["shortcut"])  # the class exists
+    return {**splits, "test": test}
+
+
 def prepare(spec: dict[str, Any], data_path: str | os.PathLike,
             manifest_path: str | os.PathLike) -> dict[str, int]:
     """Write the dataset of `spec` (a study's `dataset:` config); returns images per split."""
@@ -34,14 +46,17 @@ def prepare(spec: dict[str, Any], data_path: str | os.PathLike,
         splits = {name: gaussian.make_split(i, spec[f"{name}_per_class"], sig,
                                             spec["image_size"], spec["seed"])
                   for i, name in enumerate(arrays.SPLITS)}
-        arrays.save(data_path, manifest_path, splits,
-                    {"spec": spec, "sigmas": sig.tolist(), "seed": spec["seed"]})
+        info = {"spec": spec, "sigmas": sig.tolist(), "seed": spec["seed"]}
+        splits = _with_shortcut(splits, spec, info)
+        arrays.save(data_path, manifest_path, splits, info)
         return {name: len(split.labels) for name, split in splits.items()}
     if kind in RELEASES:
         splits, names = RELEASES[kind](spec["path"], kind)
         splits = {name: _limited(split, spec.get(f"{name}_limit"))
                   for name, split in splits.items()}
-        arrays.save(data_path, manifest_path, splits, {"spec": spec}, class_names=names)
+        info = {"spec": spec}
+        splits = _with_shortcut(splits, spec, info)
+        arrays.save(data_path, manifest_path, splits, info, class_names=names)
         return {name: len(split.labels) for name, split in splits.items()}
     if kind == "imagenet":
         indices = {}

@@ -11,6 +11,7 @@ from ddd import decisions
 from ddd.analysis import datamaps, dynamics
 from ddd.datasets import arrays, gaussian
 from ddd.datasets.arrays import read_manifest
+from ddd.experiment.stimuli import test_images
 from ddd.plots import (
     acceptable,
     classes,
@@ -18,6 +19,7 @@ from ddd.plots import (
     difficulty,
     epochs,
     kappa,
+    prototypes,
     references,
     rsa,
 )
@@ -160,6 +162,20 @@ def rsa_matrix(inputs: Inputs, study: str, annotate: bool, layer: str | dict[str
     title = (f"{study}: RSA between conditions, layer {rsa.layer_name(layer)}, "
              f"{table['images'].iloc[0]} images")
     return rsa.rsa_matrix(table, title, comparison, annotate)
+
+
+@figure("fig_mmd_gallery", {"table": f"{ANALYSIS}/mmd_critic.parquet",
+                        "data": "results/{study}/data/dataset.npz", "manifest": MANIFEST},
+        scope="rsa", config={"classes": "figures.mmd_gallery.classes"}, plan=("base_run",))
+def mmd_gallery(inputs: Inputs, study: str, classes: int, base_run: str) -> plt.Figure:
+    """Prototypes and criticisms (MMD-critic) of the base run, by label and by prediction,
+    framed in each image's difficulty category."""
+    table = pd.read_parquet(inputs["table"])
+    table = table[table["run"] == base_run]
+    names = dict(enumerate(arrays.dataset_class_names(inputs["manifest"])))
+    return prototypes.gallery(table, test_images(inputs["data"], inputs["manifest"]),
+                              prototypes.gallery_classes(table["class"].to_numpy(), classes),
+                              names, f"{study}: prototypes and criticisms, run {base_run}")
 
 
 @figure("fig18_kl_vs_accuracy", {"table": f"{ANALYSIS}/class_accuracy.parquet",

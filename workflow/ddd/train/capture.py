@@ -43,7 +43,7 @@ def evaluation_data(data_path: str | os.PathLike, manifest_path: str | os.PathLi
     arrays.verify_checksum(data_path, manifest_path)
     keep = train_indices(splits.labels(data_path, "train"), recipe)
     train = splits.open_split(data_path, manifest_path, "train", device, keep=keep,
-                              workers=workers, store_path=store_path)
+                              workers=workers, store_path=store_path, cue=recipe.shortcut)
     mean, std = channel_stats(train)
     return splits.open_split(data_path, manifest_path, "test", device, workers=workers,
                              store_path=store_path), mean, std

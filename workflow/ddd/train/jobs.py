@@ -39,7 +39,7 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
     arrays.verify_checksum(data, manifest_path)  # before anything reads the file
     keep = train_indices(splits.labels(data, "train"), recipe)
     train_data = splits.open_split(data, manifest_path, "train", device, train=True, keep=keep,
-                                   workers=workers, store_path=store_path)
+                                   workers=workers, store_path=store_path, cue=recipe.shortcut)
     test_data = splits.open_split(data, manifest_path, "test", device, workers=workers,
                                   store_path=store_path)
     # The store's images differ from the files' (JPEG re-encoding): a checkpoint of one

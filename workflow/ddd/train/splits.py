@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ddd.datasets import arrays, imagenet, store
+from ddd.datasets import arrays, imagenet, shortcut, store
 from ddd.datasets.arrays import num_classes as num_classes  # torch-free, re-exported
 from ddd.datasets.arrays import read_manifest as read_manifest
 from ddd.train.batches import Batches, Data, FileBatches
@@ -38,12 +38,20 @@ def labels(data_path: str | os.PathLike, split: str) -> np.ndarray:
 
 def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, split: str,
                device: torch.device, train: bool = False, keep: np.ndarray | None = None,
-               workers: int = 0, store_path: str | os.PathLike | None = None) -> Data:
+               workers: int = 0, store_path: str | os.PathLike | None = None,
+               cue: bool = False) -> Data:
     """One split on `device`; `train` picks the training augmentation of file datasets
     (in-memory data is augmented by the training loop); `keep` selects images by index;
-    `store_path`: the image store folder a file dataset's images are read from."""
+    `store_path`: the image store folder a file dataset's images are read from; `cue`:
+    the training split with the planted shortcut (ddd.datasets.shortcut)."""
     manifest = read_manifest(manifest_path)
+    if cue and shortcut.MANIFEST_KEY not in manifest:
+        raise ValueError(f"recipe shortcut: true, but the dataset {data_path} has no planted "
+                         f"shortcut: configure the study's dataset.shortcut")
     if manifest["storage"] == "files":
+        if cue:
+            raise ValueError("recipe shortcut: true needs an in-memory dataset (not "
+                             "imagenet or image_folder)")
         spec = manifest["spec"]
         transform = (imagenet.train_transform(spec["crop"]) if train
                      else imagenet.eval_transform(spec["resize"], spec["crop"]))
@@ -55,6 +63,8 @@ def open_split(data_path: str | os.PathLike, manifest_path: str | os.PathLike, s
             index = imagenet.FileIndex(index.root, index.paths[keep], index.labels[keep])
         return FileBatches(imagenet.ImageFiles(index, transform), index.labels, device, workers)
     data = arrays.load(data_path, split, manifest_path=manifest_path)
+    if cue and split == "train":
+        data = shortcut.plant(data, manifest[shortcut.MANIFEST_KEY]["spec"])
     images, classes = data.images, data.labels
     if keep is not None:
         images, classes = images[keep], classes[keep]
