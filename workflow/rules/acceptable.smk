@@ -1,37 +1,6 @@
 # Acceptable labels (docs/acceptable-labels.md): rectified correctness, the original
 # analyses run again on it, the two side by side, and why images are impossible. Only
 # the rectified jobs read the acceptable-labels file, so changing it reruns only them.
-ACCEPTABLE_STUDIES = one_of(name for name, s in STUDIES.items() if s.acceptable)
-RECTIFIED = "results/{study}/rectified"
-
-
-def acceptable_targets():
-    """Rectified tables, summary and figure of every study with acceptable labels; the
-    cause table of every study (its figure, Fig 21, is one of every study's)."""
-    targets = []
-    for name, study in MAIN_STUDIES.items():
-        targets.append(f"results/{name}/tables/impossible_causes.csv")
-        if study.acceptable:
-            targets += [
-                f"results/{name}/tables/rectified.csv",
-                f"results/{name}/rectified/summary.txt",
-                *[f"results/{name}/figures/fig20_rectified.{ext}" for ext in EXTS],
-            ]
-    return targets
-
-
-EXTS = ("png", "pdf")
-
-
-def acceptable_file(wildcards):
-    return STUDIES[wildcards.study].acceptable["path"]
-
-
-def rectified_per_image(wildcards):
-    """The rectified per-image table of a study with acceptable labels (else none)."""
-    if not STUDIES[wildcards.study].acceptable:
-        return {}
-    return {"per_image": f"results/{wildcards.study}/rectified/per_image.parquet"}
 
 
 rule rectified_correctness:
@@ -147,35 +116,6 @@ rule impossible_causes:
         flag_format=flag_format,
     script:
         "../scripts/impossible_causes.py"
-
-
-# The error-review page (config review): built for every study with images when
-# review.images > 0; its answer files score to results/<study>/review/acceptable.csv,
-# which a study reads with acceptable_labels: {source: review}.
-def review_targets():
-    if config["review"]["images"] == 0:
-        return []
-    return [
-        f"results/{name}/review/{file}"
-        for name, study in MAIN_STUDIES.items()
-        if not study.given
-        for file in ("index.html", "manifest.json")
-    ]
-
-
-def review_folder(study):
-    return config["review"]["responses"].format(study=study)
-
-
-def review_responses(wildcards):
-    files = sorted(str(p) for p in Path(review_folder(wildcards.study)).glob("*.csv"))
-    if not files:
-        raise ValueError(
-            f"no review answer files (*.csv) in {review_folder(wildcards.study)}/: put "
-            f"the files the review page (results/{wildcards.study}/review/index.html) "
-            f"downloads there, or set review.responses"
-        )
-    return files
 
 
 rule review_page:

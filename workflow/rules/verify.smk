@@ -3,22 +3,6 @@
 # `all`; it has no output, so it runs whenever it is asked for, and records its outcome in
 # results/verification.json.
 
-from ddd import stored
-
-
-def verify_expected():
-    """Every file the default target needs and every file the studies store."""
-    return sorted(
-        {
-            *targets.default_targets(PLAN, config),
-            *acceptable_targets(),
-            *review_targets(),
-            *datamap_targets(),
-            *what_models_see_targets(),
-            *stored.stored_files(PLAN),
-        }
-    )
-
 
 rule verify:
     log:
