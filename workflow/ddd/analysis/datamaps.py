@@ -99,7 +99,7 @@ def regions(confidence: np.ndarray, variability: np.ndarray, thresholds: Thresho
     """Region name of each image (REGIONS); images without evaluations get None."""
     out = np.where(variability >= thresholds.variability, REGIONS[1],
                    np.where(confidence >= thresholds.confidence, REGIONS[0], REGIONS[2]))
-    return np.where(np.isnan(confidence), None, out).astype(object)
+    return np.where(np.isnan(confidence), np.array(None), out).astype(object)
 
 
 def image_map(run: str, sums: Moments, thresholds: Thresholds) -> pd.DataFrame:

@@ -44,9 +44,11 @@ def save(path: str | os.PathLike, image_ids: np.ndarray, maps: Mapping[str, np.n
          ) -> None:
     """Write one run's maps atomically: method -> (images, targets, H, W) float32."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        # numpy's stubs read the **maps as possibly holding the flag allow_pickle
         np.savez(handle, image_ids=np.asarray(image_ids, dtype=np.int64),
-                 targets=np.array(TARGETS), **{m: np.asarray(v, np.float32)
-                                              for m, v in maps.items()})
+                 targets=np.array(TARGETS),
+                 **{m: np.asarray(v, np.float32)  # type: ignore[arg-type]
+                    for m, v in maps.items()})
 
 
 def load(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -124,8 +124,9 @@ def _logdet_gain(kernel: np.ndarray, chosen: list[int], candidates: np.ndarray) 
     k_jj - k_jC K_CC^-1 k_Cj (floored, so a duplicate of a criticism scores very low)."""
     if not chosen:
         return np.zeros(len(candidates))
-    k_cc = kernel[np.ix_(chosen, chosen)]
-    k_cj = kernel[np.ix_(chosen, candidates)]
+    rows = np.asarray(chosen)
+    k_cc = kernel[np.ix_(rows, rows)]
+    k_cj = kernel[np.ix_(rows, candidates)]
     solved = np.linalg.lstsq(k_cc, k_cj, rcond=None)[0]
     schur = kernel[candidates, candidates] - (k_cj * solved).sum(axis=0)
     return np.log(np.maximum(schur, 1e-12))

@@ -72,7 +72,10 @@ def run_selection(run: str, found: features.Features, images: pd.DataFrame,
                     image = int(found.rsa_image_ids[members[index]])
                     rows.append((run, mode, cls, image, role, rank,
                                  float(picked.witness[index]), info.at[image, "category"],
-                                 int(info.at[image, "n_correct"]), len(members)))
+                                 # pandas-stubs type .at as any scalar (None too);
+                                 # n_correct holds counts
+                                 int(info.at[image, "n_correct"]),  # type: ignore[arg-type]
+                                 len(members)))
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
@@ -123,7 +126,7 @@ def two_sample(run: str, found: features.Features, images: pd.DataFrame,
     out = {"run": run, "trivial": len(groups["trivial"]),
            "impossible": len(groups["impossible"]), "mmd2": np.nan, "p_value": np.nan,
            "bandwidth": np.nan}
-    if min(out["trivial"], out["impossible"]) >= 2:
+    if min(len(groups["trivial"]), len(groups["impossible"])) >= 2:
         x = found.activations[groups["trivial"]].astype(np.float64)
         y = found.activations[groups["impossible"]].astype(np.float64)
         out["mmd2"], out["p_value"], out["bandwidth"] = mmd_critic.permutation_test(

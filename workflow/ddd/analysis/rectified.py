@@ -188,6 +188,7 @@ def summary_lines(study: str, table: pd.DataFrame, comparison: pd.DataFrame,
     total = impossible["images"].sum()
     if total:
         lines.append("  the originally impossible images (" + str(total) + "): " + ", ".join(
-            f"{row.images} {row.rectified.replace('_', '-')}"
-            for row in impossible.itertuples() if row.images))
+            f"{images} {rectified.replace('_', '-')}"
+            for images, rectified in impossible[["images", "rectified"]].itertuples(index=False)
+            if images))
     return "\n".join(lines) + "\n"

@@ -36,13 +36,15 @@ def select(images: pd.DataFrame, predictions: pd.DataFrame, runs: list[str], cou
     chosen = chosen.sort_values(["rank", "n_correct", "image_id"]).head(count)
     answers = predictions.loc[chosen["image_id"].to_numpy(), list(runs)].to_numpy()
     rows = []
-    for k, (row, given) in enumerate(zip(chosen.itertuples(), answers, strict=True), 1):
-        wrong = given[given != row.label]
+    fields = chosen[["image_id", "label", "category", "n_correct"]].itertuples(index=False)
+    for k, ((image_id, label, category, n_correct), given) in enumerate(
+            zip(fields, answers, strict=True), 1):
+        wrong = given[given != label]
         classes, counts = np.unique(wrong, return_counts=True)
         order = np.lexsort((classes, -counts))[:ANSWERS]
-        rows.append({"item": k, "image_id": int(row.image_id), "label": int(row.label),
-                     "category": row.category, "n_correct": int(row.n_correct),
-                     "candidates": [(int(row.label), None)]
+        rows.append({"item": k, "image_id": int(image_id), "label": int(label),
+                     "category": category, "n_correct": int(n_correct),
+                     "candidates": [(int(label), None)]
                      + [(int(classes[i]), int(counts[i])) for i in order]})
     return pd.DataFrame(rows, columns=["item", "image_id", "label", "category", "n_correct",
                                        "candidates"])
@@ -55,12 +57,14 @@ def manifest(items: pd.DataFrame, study: str, class_names: list[str], runs: int,
     return {
         "study": study, "display_size": int(display_size), "runs": int(runs),
         "csv_columns": REVIEW_COLUMNS,
-        "items": [{"item": int(row.item), "image_id": int(row.image_id),
-                   "label": int(row.label), "category": row.category,
-                   "file": f"{STIMULI}/{stimuli.file_name(row.image_id)}",
+        "items": [{"item": int(item), "image_id": int(image_id),
+                   "label": int(label), "category": category,
+                   "file": f"{STIMULI}/{stimuli.file_name(image_id)}",
                    "candidates": [{"class": c, "name": _name(class_names, c), "runs": n}
-                                  for c, n in row.candidates]}
-                  for row in items.itertuples()],
+                                  for c, n in candidates]}
+                  for item, image_id, label, category, candidates
+                  in items[["item", "image_id", "label", "category", "candidates"]]
+                  .itertuples(index=False)],
     }
 
 

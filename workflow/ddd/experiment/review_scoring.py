@@ -68,7 +68,9 @@ def read_review(path: str | os.PathLike, manifest: dict) -> tuple[pd.DataFrame, 
     if missing:
         return pd.DataFrame(), [f"{path}:1: the header lacks {', '.join(missing)}; "
                                 f"expected {','.join(REVIEW_COLUMNS)}"]
-    rows, problems, seen = [], [], {}
+    rows: list[dict] = []
+    problems: list[str] = []
+    seen: dict[tuple[int, int], int] = {}  # (item, candidate) -> line
     for fields in reader:
         line = reader.line_num
         if not any(f.strip() for f in fields):
@@ -106,7 +108,9 @@ def read_all(paths: Iterable[str | os.PathLike], manifest: dict) -> pd.DataFrame
     paths = sorted(Path(p) for p in paths)
     if not paths:
         raise ResponseError("no review answer files given")
-    tables, problems, files_of = [], [], {}
+    tables: list[pd.DataFrame] = []
+    problems: list[str] = []
+    files_of: dict[str, list[str]] = {}  # reviewer -> files
     for path in paths:
         table, found = read_review(path, manifest)
         problems += found
@@ -135,7 +139,7 @@ def acceptable_table(reviews: pd.DataFrame, rule: str) -> pd.DataFrame:
     reviewers = reviews["reviewer"].nunique()
     accepted = votes["sum"] > reviewers / 2 if rule == "majority" else votes["sum"] > 0
     rows = [{"image_id": image, "label": label}
-            for (image, label), ok in accepted.items() if ok]
+            for (image, label), ok in zip(accepted.index, accepted, strict=True) if ok]
     empty = sorted(set(reviews["image_id"]) - {row["image_id"] for row in rows})
     rows += [{"image_id": image, "label": None} for image in empty]
     table = pd.DataFrame(rows, columns=["image_id", "label"]).astype({"label": "Int64"})

@@ -22,6 +22,7 @@ class DiskFullError(OSError):
         super().__init__(errno.ENOSPC, message)
 
     def __str__(self) -> str:
+        assert self.strerror is not None, "__init__ always sets the message"
         return self.strerror
 
 

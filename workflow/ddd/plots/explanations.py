@@ -23,12 +23,13 @@ def grid(images: ImageSource, chosen: pd.DataFrame, runs: list[str],
     height = 0.75 * len(chosen) + 0.8
     fig, axes = plt.subplots(len(chosen), columns, squeeze=False,
                              figsize=(0.75 * columns + 1.2, height))
-    for row, entry in enumerate(chosen.itertuples()):
-        axes[row, 0].imshow(np.asarray(images[int(entry.image_id)]).transpose(1, 2, 0),
+    fields = chosen[["image_id", "category", "conflict"]].itertuples(index=False)
+    for row, (image_id, category, conflict) in enumerate(fields):
+        axes[row, 0].imshow(np.asarray(images[int(image_id)]).transpose(1, 2, 0),
                             interpolation="nearest")
-        label = CATEGORY_NAMES.get(entry.category, entry.category)
-        axes[row, 0].set_ylabel(f"{int(entry.image_id)}\n{label}"
-                                + ("\ncue conflict" if entry.conflict else ""),
+        label = CATEGORY_NAMES.get(category, category)
+        axes[row, 0].set_ylabel(f"{int(image_id)}\n{label}"
+                                + ("\ncue conflict" if conflict else ""),
                                 fontsize=5, rotation=0, ha="right", va="center")
         for r, run in enumerate(runs):
             for m, method in enumerate(methods):

@@ -47,7 +47,8 @@ def gallery(table: pd.DataFrame, images: ImageSource, classes: list[int],
             key = (cls, mode, role, rank)
             if key not in by_key.index:
                 continue
-            entry = by_key.loc[key]
+            # pandas-stubs type .loc keys as at most 2-tuples; this index has 4 levels
+            entry = by_key.loc[key]  # type: ignore[index]
             picture = np.asarray(images[int(entry["image_id"])]).transpose(1, 2, 0)
             ax.imshow(picture, interpolation="nearest")
             for spine in ax.spines.values():

@@ -22,12 +22,16 @@ from torch import nn
 from ddd import decisions
 from ddd.study import Recipe
 from ddd.train import capture, splits
+from ddd.train.batches import Batches
 
 METHODS = ("integrated_gradients", "grad_cam")
 
 
 class Normalised(nn.Module):
     """A model that takes raw pixel values: (x - mean) / std, then the model."""
+
+    mean: torch.Tensor  # buffers, registered in __init__
+    std: torch.Tensor
 
     def __init__(self, model: nn.Module, mean: torch.Tensor, std: torch.Tensor) -> None:
         super().__init__()
@@ -112,7 +116,10 @@ def run_maps(recipe: Recipe, data_path: str | os.PathLike, manifest_path: str | 
         raise ValueError("explanations need an in-memory dataset (not imagenet or "
                          "image_folder): set analysis.explanations.runs to 0")
     data, mean, std = capture.evaluation_data(data_path, manifest_path, recipe, device)
-    model = capture.load_model(model_path, recipe.architecture, splits.num_classes(manifest),
+    assert isinstance(data, Batches), "storage 'files' was refused above"
+    num_classes = splits.num_classes(manifest)
+    assert num_classes is not None, "a trained run's dataset has a training split"
+    model = capture.load_model(model_path, recipe.architecture, num_classes,
                                splits.image_size(manifest), device)
     ids = chosen["image_id"].to_numpy()
     final = decisions.read(decisions_path, epoch=-1).set_index("image_id")

@@ -69,6 +69,7 @@ class TrainResult:
         """Add one evaluation's rows."""
         self.predictions = np.concatenate([self.predictions, evaluation.predictions[None]])
         if evaluation.p_true is not None:
+            assert evaluation.margin is not None, "p_true and margin come together"
             self.p_true = np.concatenate([*([] if self.p_true is None else [self.p_true]),
                                           evaluation.p_true[None]])
             self.margin = np.concatenate([*([] if self.margin is None else [self.margin]),

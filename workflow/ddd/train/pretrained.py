@@ -103,7 +103,7 @@ def decision_table(evaluation: Evaluation, labels: np.ndarray,
     def row(values: np.ndarray | None) -> np.ndarray | None:
         return None if values is None else np.asarray(values)[None]
 
-    return decisions.from_predictions(row(evaluation.predictions), labels, image_ids,
+    return decisions.from_predictions(np.asarray(evaluation.predictions)[None], labels, image_ids,
                                       p_true=row(evaluation.p_true),
                                       margin=row(evaluation.margin))
 
