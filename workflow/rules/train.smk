@@ -21,6 +21,8 @@ rule train:
         dataset=lambda wc: STUDIES[wc.study].kind,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
+        precision=config["train"]["precision"],
+        channels_last=config["train"]["channels_last"],
         workers=loader_workers,
         checkpoint="results/{study}/checkpoints/{run}.pt",
     script:

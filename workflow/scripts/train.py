@@ -20,7 +20,7 @@ with to_file(smk.log[0]) as log:
     model, table, metadata = train_run(
         recipe, smk.input.data, smk.input.manifest, fields, pick_device(smk.params.device),
         smk.params.checkpoint, smk.params.eval_batch_size, smk.params.workers,
-        smk.input.get("store"))
+        smk.input.get("store"), smk.params.precision, smk.params.channels_last)
     decisions.write(smk.output.decisions, table, metadata)
     with atomic_path(smk.output.model) as tmp:
         torch.save(model.state_dict(), tmp)
