@@ -36,6 +36,7 @@ import torch
 import yaml
 from torch import nn
 
+from ddd import plan
 from ddd.analysis import ideal_observer
 from ddd.analysis.consistency import error_consistency
 from ddd.datasets.prepare import prepare
@@ -181,6 +182,12 @@ def load_default() -> tuple[dict[str, Any], dict[str, Any]]:
     return dict(study["dataset"]), dict(study["recipe"])
 
 
+def default_precision() -> str:
+    """The default's train.precision (config.yaml), which the probes train under."""
+    train_settings = yaml.safe_load((ROOT / "config.yaml").read_text()).get("train", {})
+    return train_settings.get("precision", "auto")
+
+
 def easy_class_stats(right: np.ndarray, labels: np.ndarray, easy: np.ndarray
                      ) -> tuple[float, float]:
     per_class = np.array([right[labels == c].mean() for c in easy])
@@ -227,7 +234,7 @@ def probe(name: str, change: dict[str, Any], workdir: Path) -> dict[str, Any]:
     classes = splits.num_classes(splits.read_manifest(manifest))
     ideal_per_class = np.array([ideal_right[labels == c].mean() for c in range(classes)])
     easy = np.flatnonzero(ideal_per_class >= EASY)
-    recipe = Recipe.from_mapping(recipe_values)
+    recipe = plan.recipe(recipe_values)
     device = torch.device("cpu")
     train_data = splits.open_split(data, manifest, "train", device)
     test_data = splits.open_split(data, manifest, "test", device)
@@ -235,7 +242,8 @@ def probe(name: str, change: dict[str, Any], workdir: Path) -> dict[str, Any]:
     load = os.getloadavg()[0]
     began, cpu_began = time.perf_counter(), time.process_time()
     model, result = train(recipe, train_data, test_data, classes,
-                      checkpoint=workdir / f"{name}.ckpt", checkpoint_key=name)
+                          checkpoint=workdir / f"{name}.ckpt", checkpoint_key=name,
+                          precision=default_precision())
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     (workdir / f"{name}.ckpt").unlink(missing_ok=True)
     right = result.predictions[-1] == labels

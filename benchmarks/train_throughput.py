@@ -2,7 +2,8 @@
 plain DataLoader with per-sample transforms, in one run.
 
 The workflow's loop keeps the uint8 images on the device and crops, flips and normalises
-whole batches there (bfloat16 autocast and channels_last on CUDA, optional torch.compile).
+whole batches there (train.precision auto: bfloat16 autocast on CUDA and on CPUs with
+native bfloat16; channels_last; optional torch.compile on CUDA).
 The plain loop is the common recipe: a DataLoader over CPU tensors whose workers apply
 RandomCrop(32, padding=4), RandomHorizontalFlip and Normalize image by image, float32.
 Both train the same model with the same batch size; the first epoch is a warm-up.
@@ -27,6 +28,7 @@ from ddd import plan
 from ddd.train.batches import Batches, channel_stats
 from ddd.train.loop import configure_determinism, train_epoch
 from ddd.train.models import build_model
+from ddd.train.precision import resolve
 
 
 class PerSample(Dataset):
@@ -59,11 +61,12 @@ def workflow_loop(images, labels, device, args) -> float:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True,
                                 weight_decay=5e-4)
     mean, std = channel_stats(data)
+    numerics = resolve(args.precision, True, device, recipe.amp)
     seconds = []
     for epoch in (1, 2):
         synchronise(device)
         began = time.perf_counter()
-        train_epoch(net, optimizer, data, recipe, epoch, mean, std, progress=False)
+        train_epoch(net, optimizer, data, recipe, epoch, mean, std, False, numerics)
         synchronise(device)
         seconds.append(time.perf_counter() - began)
     return len(labels) / seconds[-1]
@@ -103,6 +106,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1))
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                        help="the workflow loop's train.precision")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
     device = torch.device(args.device)
@@ -117,6 +122,7 @@ def main() -> None:
     plain = plain_loop(images, labels, device, args)
     print(f"{name}, torch {torch.__version__}: ResNet-18, 32x32, 100 classes, "
           f"{args.images} images, batch {args.batch_size}, compile={args.compile}, "
+          f"precision={args.precision}, "
           f"plain loader workers={args.workers}")
     print(f"  workflow loop: {ours:,.0f} images/s")
     print(f"  plain DataLoader, per-sample transforms: {plain:,.0f} images/s")

@@ -34,7 +34,7 @@ from ddd.experiment import review_scoring, scoring
 from ddd.experiment.page import CSV_COLUMNS
 from ddd.io import workdir, yamlfile
 from ddd.study import Recipe
-from ddd.train import capture, pretrained
+from ddd.train import capture, checkpoints, pretrained
 from ddd.train.jobs import train_run
 from tests.conftest import confident_table
 from tests.toy_runs import CPU, FIELDS, RECIPE
@@ -193,6 +193,14 @@ def damaged_copy(dataset, folder: Path) -> tuple[Path, Path]:  # noqa: F811
 def damaged_dataset_in_train(folder, dataset):  # noqa: F811
     train_run(RECIPE, *damaged_copy(dataset, folder), FIELDS | {"run": "base-1"}, CPU,
               folder / "base-1.ckpt", eval_batch_size=50)
+
+
+@case(r"base-1.ckpt was written under precision bf16",
+      r"train.precision: bf16 .*, or delete .*base-1.ckpt", checkpoints.CheckpointError)
+def checkpoint_of_another_precision(folder, dataset):  # noqa: F811
+    run = (RECIPE, *dataset, FIELDS | {"run": "base-1"}, CPU, folder / "base-1.ckpt", 50)
+    train_run(*run, precision="bf16")  # leaves its last checkpoint, as a killed job would
+    train_run(*run, precision="fp32")
 
 
 @case(r"dataset.npz does not match the checksum", REBUILD + r".*dataset.npz")

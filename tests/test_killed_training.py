@@ -63,8 +63,11 @@ def kill_after_first_checkpoint(workdir: Path, config: dict) -> int:
 
 
 @pytest.mark.workflow
-def test_job_killed_mid_epoch_resumes_from_its_checkpoint_to_the_same_decisions(tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_job_killed_mid_epoch_resumes_from_its_checkpoint_to_the_same_decisions(tmp_path,
+                                                                               precision):
     config = one_run_config()
+    config["train"] = {"precision": precision}
     killed, uninterrupted = tmp_path / "killed", tmp_path / "uninterrupted"
     killed.mkdir()
     uninterrupted.mkdir()
@@ -91,6 +94,14 @@ def test_job_killed_mid_epoch_resumes_from_its_checkpoint_to_the_same_decisions(
     history = [decisions.read_metadata(d / RUN)["history"] for d in (killed, uninterrupted)]
     for key in ("train_loss", "test_accuracy"):
         assert [h[key] for h in history[0]] == [h[key] for h in history[1]]
+    assert decisions.read_metadata(killed / RUN)["precision"] == precision
+
+    other = copy.deepcopy(config)  # another precision retrains the run
+    other["train"]["precision"] = "bf16" if precision == "fp32" else "fp32"
+    planned = snakemake(killed, other, "--dry-run", RUN)
+    assert planned.returncode == 0, planned.stderr
+    assert re.search(r"^train\s+1$", planned.stdout + planned.stderr, re.M)
+    assert "Nothing to be done" in snakemake(killed, config, "--dry-run", RUN).stdout
 
 
 def test_truncated_or_altered_checkpoint_is_reported_and_not_resumed(tmp_path):

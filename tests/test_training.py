@@ -5,7 +5,7 @@ import torch
 from ddd.datasets import gaussian
 from ddd.plan import recipe as make_recipe
 from ddd.study import Recipe
-from ddd.train import loop
+from ddd.train import checkpoints, loop
 from ddd.train.models import ARCHITECTURES, build_model
 
 torch.set_num_threads(1)
@@ -27,9 +27,10 @@ RECIPE = make_recipe({"architecture": "tiny_resnet", "epochs": 3, "batch_size": 
                       "lr": 0.05, "weight_decay": 5e-4})
 
 
-def run(tmp_path, recipe=RECIPE, name="ckpt.pt"):
+def run(tmp_path, recipe=RECIPE, name="ckpt.pt", precision="fp32", channels_last=True):
     train, test = small_data()
-    return loop.train(recipe, train, test, 4, tmp_path / name, "key")
+    return loop.train(recipe, train, test, 4, tmp_path / name, "key", precision=precision,
+                      channels_last=channels_last)
 
 
 def test_learns_above_chance_and_records_every_epoch(tmp_path):
@@ -41,20 +42,24 @@ def test_learns_above_chance_and_records_every_epoch(tmp_path):
     assert all(h["seconds"] > 0 and np.isfinite(h["train_loss"]) for h in result.history)
 
 
-def test_same_seed_same_decisions_and_other_seed_differs(tmp_path):
-    _, a = run(tmp_path, name="a.pt")
-    _, b = run(tmp_path, name="b.pt")
-    _, c = run(tmp_path, Recipe(**{**RECIPE.__dict__, "init_seed": 1}), name="c.pt")
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_same_seed_same_decisions_and_other_seed_differs(tmp_path, precision):
+    _, a = run(tmp_path, name="a.pt", precision=precision)
+    _, b = run(tmp_path, name="b.pt", precision=precision)
+    _, c = run(tmp_path, Recipe(**{**RECIPE.__dict__, "init_seed": 1}), name="c.pt",
+               precision=precision)
+    assert a.numerics.precision == precision
     assert np.array_equal(a.predictions, b.predictions)
     assert not np.array_equal(a.predictions, c.predictions)
 
 
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
 @pytest.mark.parametrize(("recalibrate", "head_epochs"), [(0, 0), (64, 0), (64, 2)])
 def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recalibrate,
-                                                   head_epochs):
+                                                   head_epochs, precision):
     recipe = Recipe(**{**RECIPE.__dict__, "bn_recalibration": recalibrate,
                        "head_epochs": head_epochs})
-    _, uninterrupted = run(tmp_path, recipe, name="full.pt")
+    _, uninterrupted = run(tmp_path, recipe, name="full.pt", precision=precision)
     save = loop._save_checkpoint
 
     def save_then_die(path, key, epoch, *args):
@@ -64,7 +69,7 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recali
 
     monkeypatch.setattr(loop, "_save_checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        run(tmp_path, recipe, name="resume.pt")
+        run(tmp_path, recipe, name="resume.pt", precision=precision)
     monkeypatch.setattr(loop, "_save_checkpoint", save)
     assert (tmp_path / "resume.pt").exists()
     trained_epochs = []
@@ -75,7 +80,7 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recali
         return train_epoch(model, optimizer, data, recipe, epoch, *args)
 
     monkeypatch.setattr(loop, "train_epoch", counting)
-    _, resumed = run(tmp_path, recipe, name="resume.pt")
+    _, resumed = run(tmp_path, recipe, name="resume.pt", precision=precision)
     assert trained_epochs == [3]  # epochs 1 and 2 came from the checkpoint
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
     assert np.array_equal(resumed.predictions, uninterrupted.predictions)
@@ -167,7 +172,7 @@ def test_label_confidence_matches_an_independent_softmax(rng):
 def test_confidence_is_recorded_at_every_evaluation_and_changes_no_decision(tmp_path):
     train, test = small_data()
     model, with_confidence = loop.train(RECIPE, train, test, 4, tmp_path / "c.pt", "key",
-                                        confidence=True)
+                                        precision="fp32", confidence=True)
     _, without = run(tmp_path, name="plain.pt")
     assert without.p_true is None and without.margin is None
     assert np.array_equal(with_confidence.predictions, without.predictions)
@@ -188,7 +193,7 @@ def test_confidence_is_recorded_at_every_evaluation_and_changes_no_decision(tmp_
 def test_killed_run_with_confidence_resumes_to_identical_values(tmp_path, monkeypatch):
     train, test = small_data()
     _, uninterrupted = loop.train(RECIPE, train, test, 4, tmp_path / "full.pt", "key",
-                                  confidence=True)
+                                  precision="fp32", confidence=True)
     save = loop._save_checkpoint
 
     def save_then_die(path, key, epoch, *args):
@@ -198,10 +203,65 @@ def test_killed_run_with_confidence_resumes_to_identical_values(tmp_path, monkey
 
     monkeypatch.setattr(loop, "_save_checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        loop.train(RECIPE, train, test, 4, tmp_path / "resume.pt", "key", confidence=True)
+        loop.train(RECIPE, train, test, 4, tmp_path / "resume.pt", "key", precision="fp32",
+                   confidence=True)
     monkeypatch.setattr(loop, "_save_checkpoint", save)
     _, resumed = loop.train(RECIPE, train, test, 4, tmp_path / "resume.pt", "key",
-                            confidence=True)
+                            precision="fp32", confidence=True)
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
     assert np.array_equal(resumed.p_true, uninterrupted.p_true)
     assert np.array_equal(resumed.margin, uninterrupted.margin)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_bf16_computes_in_bfloat16_and_keeps_float32_state(tmp_path, monkeypatch, precision):
+    conv_outputs = set()
+
+    def watched(*args):
+        model = build_model(*args)
+        model.stem[0].register_forward_hook(
+            lambda module, _, out: conv_outputs.add((module.training, out.dtype)))
+        return model
+
+    monkeypatch.setattr(loop, "build_model", watched)
+    model, _ = run(tmp_path, precision=precision)  # (BatchNorm recalibration: float32)
+    wanted = torch.bfloat16 if precision == "bf16" else torch.float32
+    assert conv_outputs == {(True, wanted), (False, wanted)}  # training and evaluation
+    state = checkpoints.load(tmp_path / "ckpt.pt")
+    momenta = [s["momentum_buffer"] for s in state["optimizer"]["state"].values()]
+    floats = [t for t in [*model.state_dict().values(), *momenta] if t.is_floating_point()]
+    assert len(momenta) == len(list(model.parameters()))
+    assert floats and all(t.dtype == torch.float32 for t in floats)  # weights, BN, momentum
+    assert state["numerics"] == {"precision": precision, "memory_format": "channels_last"}
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_memory_format_is_applied_and_recorded(tmp_path, channels_last):
+    model, result = run(tmp_path, precision="bf16", channels_last=channels_last)
+    weight = model.stem[0].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last) == channels_last
+    assert weight.is_contiguous() != channels_last
+    metadata = loop.run_metadata(RECIPE, result, "key", "sha", 128, torch.device("cpu"), 1.0)
+    assert metadata["precision"] == "bf16"
+    assert metadata["memory_format"] == ("channels_last" if channels_last else "contiguous")
+
+
+def test_checkpoint_never_resumes_under_other_numerics(tmp_path, caplog):
+    run(tmp_path, name="bf16.pt", precision="bf16")
+    with pytest.raises(checkpoints.CheckpointError,
+                       match=r"bf16\.pt was written under precision bf16.*train\.precision: "
+                             r"bf16.*or delete .*bf16\.pt"):
+        run(tmp_path, name="bf16.pt", precision="fp32")
+    with pytest.raises(checkpoints.CheckpointError, match="memory format channels_last"):
+        run(tmp_path, name="bf16.pt", precision="bf16", channels_last=False)
+    with caplog.at_level("INFO", "ddd.train"):
+        run(tmp_path, name="bf16.pt", precision="bf16")  # the same numerics resume
+    assert "resuming from" in caplog.text and "from scratch" not in caplog.text
+    state = checkpoints.load(tmp_path / "bf16.pt")
+    del state["numerics"]  # a checkpoint that does not record them is not resumed
+    checkpoints.save(tmp_path / "bf16.pt", state)
+    caplog.clear()
+    with caplog.at_level("INFO", "ddd.train"):
+        _, result = run(tmp_path, name="bf16.pt", precision="bf16")
+    assert "does not record its precision; training from scratch" in caplog.text
+    assert "resuming from" not in caplog.text

@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from ddd import decisions, features
 from ddd.analysis import label_errors, rsa
 from ddd.confusion import stats
 from ddd.study import Recipe
 from ddd.train import capture
-from ddd.train.jobs import train_confusion_run
+from ddd.train.jobs import train_confusion_run, train_run
+from ddd.train.precision import Numerics
 from tests.toy_runs import CPU, FIELDS, RECIPE
 
 
@@ -35,6 +37,29 @@ def test_features_reproduce_the_final_decisions(dataset, trained, caplog):
     assert np.array_equal(found.logits.argmax(1), final["prediction"])
     assert found.activations.shape == (20, 4) and len(found.rsa_image_ids) == 20
     assert "differs from the decision table's final epoch on 0 images" in caplog.text
+
+
+@pytest.mark.parametrize(("precision", "channels_last"), [("bf16", False), ("fp32", True)])
+def test_features_evaluate_under_the_numerics_the_table_records(dataset, tmp_path, caplog,
+                                                                precision, channels_last):
+    model, table, meta = train_run(RECIPE, *dataset, FIELDS | {"run": "base-1"}, CPU,
+                                   tmp_path / "ckpt", 50, precision=precision,
+                                   channels_last=channels_last)
+    assert meta["precision"] == precision
+    assert meta["memory_format"] == ("channels_last" if channels_last else "contiguous")
+    decisions.write(tmp_path / "base-1.parquet", table, meta)
+    torch.save(model.state_dict(), tmp_path / "base-1.pt")
+    with caplog.at_level("INFO", "ddd"):
+        found = capture.run_features(RECIPE, *dataset, tmp_path / "base-1.pt",
+                                     tmp_path / "base-1.parquet", capture.OUTPUT, 20, 0, CPU, 50)
+    assert "differs from the decision table's final epoch on 0 images" in caplog.text
+    data, mean, std = capture.evaluation_data(*dataset, RECIPE, CPU)
+    model = model.eval()
+    logits = {numerics: capture.capture(model, data, mean, std, 50, None, [0], numerics)[0]
+              for numerics in (Numerics(precision, channels_last), Numerics("fp32", True))}
+    assert np.array_equal(found.logits, logits[Numerics(precision, channels_last)])
+    if precision == "bf16":  # evaluated as trained, not in float32
+        assert not np.array_equal(found.logits, logits[Numerics("fp32", True)])
 
 
 def test_features_name_a_decision_table_of_other_labels(dataset, trained, tmp_path):

@@ -35,6 +35,8 @@ rule confusion_train:
         dataset=lambda wc: STUDIES[wc.study].kind,
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
+        precision=config["train"]["precision"],
+        channels_last=config["train"]["channels_last"],
         checkpoint="results/{study}/confusion/checkpoints/{pair}/{repeat}.pt",
     script:
         "../scripts/train_confusion.py"

@@ -24,6 +24,8 @@ rule train:
         device=config["train"]["device"],
         eval_batch_size=config["train"]["eval_batch_size"],
         confidence=config["train"]["confidence"],
+        precision=config["train"]["precision"],
+        channels_last=config["train"]["channels_last"],
         workers=loader_workers,
         checkpoint="results/{study}/checkpoints/{run}.pt",
     script:

@@ -21,7 +21,8 @@ with to_file(smk.log[0]) as log:
     model, table, metadata = train_run(
         recipe, smk.input.data, smk.input.manifest, fields, pick_device(smk.params.device),
         smk.params.checkpoint, smk.params.eval_batch_size, smk.params.workers,
-        smk.input.get("store"), smk.params.confidence)
+        smk.input.get("store"), smk.params.precision, smk.params.channels_last,
+        smk.params.confidence)
     with atomic_path(smk.output.model) as tmp:
         torch.save(model.state_dict(), tmp)
         metadata["model_sha256"] = sha256(tmp)  # ddd verify checks the model against it

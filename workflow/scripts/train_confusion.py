@@ -23,7 +23,8 @@ with to_file(smk.log[0]) as log:
         dataset=params.dataset, classes=list(params.classes), pair=smk.wildcards.pair,
         repeat=int(smk.wildcards.repeat), train_per_class=params.train_per_class,
         both_ways=params.both_ways, device=pick_device(params.device),
-        checkpoint=params.checkpoint, eval_batch_size=params.eval_batch_size)
+        checkpoint=params.checkpoint, eval_batch_size=params.eval_batch_size,
+        precision=params.precision, channels_last=params.channels_last)
     decisions.write(smk.output.decisions, table, metadata)
     Path(params.checkpoint).unlink(missing_ok=True)
     log.info("final test accuracy %.4f after %d epochs, %.1f s",

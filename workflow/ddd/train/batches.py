@@ -67,11 +67,12 @@ def channel_stats(data: Data) -> tuple[torch.Tensor, torch.Tensor]:
     return x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True)
 
 
-def _normalise(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """(x - mean) / std as a new float tensor, channels_last; one conversion pass and
+def _normalise(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
+               memory_format: torch.memory_format = torch.channels_last) -> torch.Tensor:
+    """(x - mean) / std as a new float tensor in `memory_format`; one conversion pass and
     in-place arithmetic make it about twice as fast on a CPU as out-of-place ops (same
     values)."""
-    return (x.to(torch.float32, memory_format=torch.channels_last, copy=True)
+    return (x.to(torch.float32, memory_format=memory_format, copy=True)
             .sub_(mean).div_(std))
 
 
@@ -108,12 +109,12 @@ def loader(dataset: Dataset, batch_size: int, workers: int, shuffle: torch.Gener
 
 
 def _on_device(data: FileBatches, batch_size: int, shuffle: torch.Generator | None,
-               mean: torch.Tensor, std: torch.Tensor
+               mean: torch.Tensor, std: torch.Tensor, memory_format: torch.memory_format
                ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     device = data.device
     for x, y in loader(data.dataset, batch_size, data.workers, shuffle, device, data.collate):
         x = data.decode(x) if data.decode is not None else x.to(device, non_blocking=True)
-        yield _normalise(x, mean, std), y.to(device, non_blocking=True)
+        yield _normalise(x, mean, std, memory_format), y.to(device, non_blocking=True)
 
 
 def _epoch_generator(data_seed: int, epoch: int) -> torch.Generator:
@@ -121,7 +122,8 @@ def _epoch_generator(data_seed: int, epoch: int) -> torch.Generator:
 
 
 def train_batches(data: Data, batch_size: int, data_seed: int, epoch: int, flip: bool,
-                  crop_padding: int, mean: torch.Tensor, std: torch.Tensor
+                  crop_padding: int, mean: torch.Tensor, std: torch.Tensor,
+                  memory_format: torch.memory_format = torch.channels_last
                   ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch of shuffled, augmented, normalised training batches."""
     gen = _epoch_generator(data_seed, epoch)
@@ -129,7 +131,7 @@ def train_batches(data: Data, batch_size: int, data_seed: int, epoch: int, flip:
         if data.workers == 0 or data.decode is not None:
             # the transform draws from this process's global generator: seed it
             torch.manual_seed(int(torch.randint(2**62, (1,), generator=gen)))
-        yield from _on_device(data, batch_size, gen, mean, std)
+        yield from _on_device(data, batch_size, gen, mean, std, memory_format)
         return
     n = len(data)
     order = torch.randperm(n, generator=gen).to(data.device)
@@ -141,15 +143,16 @@ def train_batches(data: Data, batch_size: int, data_seed: int, epoch: int, flip:
         if crop_padding:
             x = random_crop(x, crop_padding, gen)
         x = torch.where(flips[idx, None, None, None], x.flip(3), x)
-        yield _normalise(x, mean, std), data.labels[idx]
+        yield _normalise(x, mean, std, memory_format), data.labels[idx]
 
 
-def eval_batches(data: Data, batch_size: int, mean: torch.Tensor, std: torch.Tensor
+def eval_batches(data: Data, batch_size: int, mean: torch.Tensor, std: torch.Tensor,
+                 memory_format: torch.memory_format = torch.channels_last
                  ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Every image once, in order, normalised."""
     if isinstance(data, FileBatches):
-        yield from _on_device(data, batch_size, None, mean, std)
+        yield from _on_device(data, batch_size, None, mean, std, memory_format)
         return
     for start in range(0, len(data), batch_size):
-        yield (_normalise(data.images[start:start + batch_size], mean, std),
+        yield (_normalise(data.images[start:start + batch_size], mean, std, memory_format),
                data.labels[start:start + batch_size])

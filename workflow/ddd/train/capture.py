@@ -3,7 +3,8 @@ image and a named layer's activations on chosen images.
 
 The saved model (results/{study}/models/{run}.pt) is the state dict after the final
 evaluation, BatchNorm recalibration included, so evaluating it the way training did (the
-same normalisation, batch size and autocast) gives the final-epoch decisions.
+same normalisation, batch size, precision and memory format, which its decision table
+records) gives the final-epoch decisions.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from ddd.errors import rebuild
 from ddd.study import Recipe
 from ddd.train import splits
 from ddd.train.batches import Data, channel_stats, eval_batches
-from ddd.train.loop import autocast, train_indices
+from ddd.train.loop import train_indices
 from ddd.train.models import build_model
+from ddd.train.precision import FP32, Numerics, cuda_amp
 
 log = logging.getLogger(__name__)
 OUTPUT = "output"  # layer name for the model's output: the classifier's logits (Fig 17)
@@ -50,7 +52,8 @@ def evaluation_data(data_path: str | os.PathLike, manifest_path: str | os.PathLi
 
 
 def load_model(path: str | os.PathLike, architecture: str, num_classes: int, image_size: int,
-               device: torch.device) -> nn.Module:
+               device: torch.device,
+               memory_format: torch.memory_format = torch.channels_last) -> nn.Module:
     """A run's final model from its state dict, in evaluation mode."""
     model = build_model(architecture, num_classes, image_size)
     try:
@@ -60,7 +63,7 @@ def load_model(path: str | os.PathLike, architecture: str, num_classes: int, ima
         raise ValueError(f"{path}: cannot load it as a {architecture} with {num_classes} "
                          f"classes ({err}); rebuild it: {rebuild(path)}") from err
     # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
-    return model.to(device, memory_format=torch.channels_last).eval()  # type: ignore[call-overload]
+    return model.to(device, memory_format=memory_format).eval()  # type: ignore[call-overload]
 
 
 def layer_for(spec: str | Mapping[str, str], architecture: str) -> str:
@@ -87,10 +90,12 @@ def find_layer(model: nn.Module, name: str, architecture: str) -> nn.Module | No
 
 @torch.inference_mode()
 def capture(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
-            batch_size: int, layer: nn.Module | None, rows: np.ndarray, amp: bool = False
+            batch_size: int, layer: nn.Module | None, rows: np.ndarray,
+            numerics: Numerics = FP32
             ) -> tuple[np.ndarray, np.ndarray]:
     """Logits (float32) of every image and the layer's activations, flattened, of the
-    images at `rows` (sorted indices), in one pass in evaluation order."""
+    images at `rows` (sorted indices), in one pass in evaluation order, under `numerics`
+    (default fp32, channels_last)."""
     rows = np.asarray(rows)
     logits, activations = [], []
     wanted: list[np.ndarray] = []
@@ -102,9 +107,10 @@ def capture(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
 
     handle = layer.register_forward_hook(hook) if layer is not None else None
     try:
-        with autocast(data.device, amp):
+        with numerics.autocast(data.device):
             for start, (x, _) in zip(range(0, len(data), batch_size),
-                                     eval_batches(data, batch_size, mean, std), strict=True):
+                                     eval_batches(data, batch_size, mean, std,
+                                                  numerics.memory_format), strict=True):
                 in_batch = rows[(rows >= start) & (rows < start + len(x))] - start
                 wanted.append(in_batch)
                 out = model(x).float()
@@ -135,18 +141,20 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
     """A trained run's final logits on every evaluation image and the layer's activations on
     the seeded RSA subset of `images`, checked against its decision table's final epoch."""
     manifest = splits.read_manifest(manifest_path)
+    trained = decisions.read_metadata(decisions_path)
+    numerics = Numerics.recorded(trained, cuda_amp(device, recipe.amp))
     data, mean, std = evaluation_data(data_path, manifest_path, recipe, device, workers,
                                       store_path)
     num_classes = splits.num_classes(manifest)
     assert num_classes is not None, "a trained run's dataset has a training split"
     model = load_model(model_path, recipe.architecture, num_classes,
-                       splits.image_size(manifest), device)
+                       splits.image_size(manifest), device, numerics.memory_format)
     layer = layer_for(layer_spec, recipe.architecture)
     labels = splits.labels(data_path, "test")
     rows = rsa.stratified_subset(labels, images, seed)
     logits, activations = capture(model, data, mean, std, eval_batch_size,
                                   find_layer(model, layer, recipe.architecture), rows,
-                                  recipe.amp)
+                                  numerics)
     final = decisions.read(decisions_path, epoch=-1)
     if not (np.array_equal(final["image_id"].to_numpy(), np.arange(len(labels)))
             and np.array_equal(final["label"].to_numpy(), labels)):
@@ -160,7 +168,6 @@ def run_features(recipe: Recipe, data_path: str | os.PathLike,
              "epoch on %d images; %d images have tied top logits in float16", len(labels),
              differ, ties)
     if differ:
-        trained = decisions.read_metadata(decisions_path)
         if _reproducible(recipe, trained, device, eval_batch_size):
             raise ValueError(
                 f"the model {model_path} decides {differ} of {len(labels)} images otherwise "

@@ -29,12 +29,13 @@ log = logging.getLogger(__name__)
 def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.PathLike,
               fields: Mapping[str, Any], device: torch.device, checkpoint: str | os.PathLike,
               eval_batch_size: int, workers: int = 0,
-              store_path: str | os.PathLike | None = None, confidence: bool = False
+              store_path: str | os.PathLike | None = None, precision: str = "auto",
+              channels_last: bool = True, confidence: bool = False
               ) -> tuple[nn.Module, pa.Table, dict[str, Any]]:
     """Train one run of a study: the final model, its decision table and its metadata
     (`fields`, which name the run, first, then the training's); `store_path`: the image
-    store a file dataset's images are read from; `confidence`: the table has p_true and
-    margin too."""
+    store a file dataset's images are read from; `precision`, `channels_last`: the train
+    settings (ddd.train.precision); `confidence`: the table has p_true and margin too."""
     manifest = splits.read_manifest(manifest_path)
     arrays.verify_checksum(data, manifest_path)  # before anything reads the file
     keep = train_indices(splits.labels(data, "train"), recipe)
@@ -55,6 +56,7 @@ def train_run(recipe: Recipe, data: str | os.PathLike, manifest_path: str | os.P
     model, result = train(recipe, train_data, test_data, num_classes=num_classes,
                           checkpoint=checkpoint, checkpoint_key=key,
                           eval_batch_size=eval_batch_size, image_size=splits.image_size(manifest),
+                          precision=precision, channels_last=channels_last,
                           confidence=confidence)
     metadata = {**fields, **run_metadata(recipe, result, key, manifest["sha256"], len(keep),
                                          device, time.perf_counter() - began),
@@ -70,7 +72,8 @@ def train_confusion_run(recipe: Recipe, data: str | os.PathLike,
                         manifest_path: str | os.PathLike, *, study: str, dataset: str,
                         classes: list[int], pair: str, repeat: int,
                         train_per_class: int | None, both_ways: bool, device: torch.device,
-                        checkpoint: str | os.PathLike, eval_batch_size: int
+                        checkpoint: str | os.PathLike, eval_batch_size: int,
+                        precision: str = "auto", channels_last: bool = True
                         ) -> tuple[pa.Table, dict[str, Any]]:
     """Train one class-confusion run (`pair` "a-b" or a control, its `repeat` seeding the
     relabelling) on the `classes` of an in-memory dataset: its decision table (original
@@ -100,7 +103,8 @@ def train_confusion_run(recipe: Recipe, data: str | os.PathLike,
     _, result = train(recipe, to_device(train_split.images[keep], labels),
                       to_device(test_split.images[test_ids], test_split.labels[test_ids]),
                       num_classes=len(classes), checkpoint=checkpoint, checkpoint_key=key,
-                      eval_batch_size=eval_batch_size)
+                      eval_batch_size=eval_batch_size, precision=precision,
+                      channels_last=channels_last)
     metadata = {
         "study": study,
         "run": f"confusion_{pair}-{repeat}",

@@ -5,15 +5,16 @@ epoch), and the model is initialised from init_seed, so a run killed after epoch
 resumed from its checkpoint ends with the same decisions as an uninterrupted one
 (deterministic mode). The last `head_epochs` epochs retrain only the classifier head on the
 frozen features (decoupled classifier retraining, Kang et al. 2020): every other module
-in evaluation mode, every other parameter fixed. On CUDA, `amp` runs forward passes in
-bfloat16 and `compile` uses torch.compile; data sources are in ddd.train.batches. With
-`confidence`, every evaluation also records each image's p_true and margin
-(ddd.decisions.CONFIDENCE) from the same logits as its prediction.
+in evaluation mode, every other parameter fixed. The precision and memory format
+(ddd.train.precision: bf16 autocast on CUDA with `amp` or on a CPU that computes bfloat16
+natively) apply to training and evaluation alike; on CUDA `compile` uses torch.compile;
+data sources are in ddd.train.batches. With `confidence`, every evaluation also records
+each image's p_true and margin (ddd.decisions.CONFIDENCE) from the same logits as its
+prediction.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
@@ -39,6 +40,8 @@ from ddd.train.batches import (
     train_batches,
 )
 from ddd.train.models import build_model
+from ddd.train.precision import Numerics
+from ddd.train.precision import resolve as resolve_numerics
 
 __all__ = ["Batches", "Evaluation", "FileBatches", "TrainResult", "pick_device", "predict",
            "train"]
@@ -64,6 +67,7 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     p_true: np.ndarray | None = None  # (epochs + 1, test images) float32, with confidence
     margin: np.ndarray | None = None
+    numerics: Numerics | None = None  # the precision and memory format it trained with
 
     def append(self, evaluation: Evaluation) -> None:
         """Add one evaluation's rows."""
@@ -88,6 +92,7 @@ def run_metadata(recipe: Recipe, result: TrainResult, config_key: str, dataset_s
         "dataset_sha256": dataset_sha256,
         "train_images": int(train_images),
         "device": str(device),
+        **(result.numerics.describe() if result.numerics is not None else {}),
         "history": result.history,
         "seconds": seconds,
         "versions": {"ddd": ddd.__version__, "torch": torch.__version__,
@@ -138,13 +143,6 @@ def configure_determinism(deterministic: bool) -> None:
     torch.backends.cudnn.benchmark = not deterministic
 
 
-def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
-    """bfloat16 autocast on CUDA when `amp`; full precision otherwise."""
-    if amp and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
 def label_confidence(logits: torch.Tensor, labels: torch.Tensor
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     """p_true (softmax at temperature 1) and margin (label's logit minus the largest
@@ -158,12 +156,12 @@ def label_confidence(logits: torch.Tensor, labels: torch.Tensor
 
 @torch.inference_mode()
 def predict(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
-            batch_size: int, amp: bool = False, confidence: bool = False) -> Evaluation:
+            batch_size: int, numerics: Numerics, confidence: bool = False) -> Evaluation:
     """Argmax class of every image, in order; with `confidence` its p_true and margin."""
     model.eval()
     out, p_true, margin = [], [], []
-    with autocast(data.device, amp):
-        for x, y in eval_batches(data, batch_size, mean, std):
+    with numerics.autocast(data.device):
+        for x, y in eval_batches(data, batch_size, mean, std, numerics.memory_format):
             logits = model(x)
             out.append(logits.argmax(1))
             if confidence:
@@ -178,15 +176,16 @@ def predict(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, data: Data, mean: torch.Tensor,
-                          std: torch.Tensor, images: int, batch_size: int) -> None:
+def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
+                          std: torch.Tensor, images: int, batch_size: int,
+                          memory_format: torch.memory_format = torch.channels_last) -> None:
     """Replace BatchNorm running statistics by plain averages of the batch statistics over
     `images` training images (a fixed, seeded choice), computed with the current weights.
 
     The default exponential average follows the last few batches. When classes differ
     only in pixel scale (the Gaussian-sigma set), its noise shifts every prediction at
     once and test accuracy jumps from epoch to epoch; averaging over many batches of the
-    final weights removes that.
+    final weights removes that. The forward passes run in float32 under every precision.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if images <= 0 or not norms:
@@ -203,7 +202,7 @@ def recalibrate_batchnorm(model: nn.Module, data: Data, mean: torch.Tensor,
     order = order[:images].to(data.images.device)
     for start in range(0, len(order), batch_size):
         x = (data.images[order[start:start + batch_size]].float() - mean) / std
-        model(x.contiguous(memory_format=torch.channels_last))
+        model(x.contiguous(memory_format=memory_format))
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
 
@@ -233,7 +232,7 @@ def freeze_all_but_head(model: nn.Module) -> None:
 
 def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
                 recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
-                progress: bool) -> dict[str, float]:
+                progress: bool, numerics: Numerics) -> dict[str, float]:
     """One epoch of SGD steps (only the head's in the last `head_epochs`); returns the mean
     training loss and accuracy."""
     net.train()
@@ -242,14 +241,14 @@ def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
     loss_sum = torch.zeros((), device=data.device)
     right = torch.zeros((), device=data.device, dtype=torch.long)
     batches = train_batches(data, recipe.batch_size, recipe.data_seed, epoch, recipe.flip,
-                            recipe.crop_padding, mean, std)
+                            recipe.crop_padding, mean, std, numerics.memory_format)
     steps = -(-len(data) // recipe.batch_size)
     for x_batch, y_batch in tqdm(batches, total=steps, desc=f"epoch {epoch}", leave=False,
                                  disable=not progress):
         # batch_splits > 1: the same batch fed as consecutive smaller steps (B.3 half batch).
         for x, y in zip(x_batch.tensor_split(recipe.batch_splits),
                         y_batch.tensor_split(recipe.batch_splits), strict=True):
-            with autocast(data.device, recipe.amp):
+            with numerics.autocast(data.device):
                 logits = net(x)
                 loss = nn.functional.cross_entropy(logits, y,
                                                    label_smoothing=recipe.label_smoothing)
@@ -265,14 +264,18 @@ def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
 def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
           checkpoint: str | os.PathLike, checkpoint_key: str,
           eval_batch_size: int = 1000, image_size: int | None = None,
-          confidence: bool = False) -> tuple[nn.Module, TrainResult]:
+          precision: str = "auto", channels_last: bool = True, confidence: bool = False
+          ) -> tuple[nn.Module, TrainResult]:
     """Train one run, evaluating on `test_data` before training and after every epoch.
 
-    `image_size` (the training crop) defaults to the in-memory images' size; `confidence`:
-    record p_true and margin at every evaluation too.
+    `image_size` (the training crop) defaults to the in-memory images' size. `precision`
+    and `channels_last` are train.precision and train.channels_last (ddd.train.precision);
+    `confidence`: record p_true and margin at every evaluation too.
 
     After each epoch the full state is saved to `checkpoint` (atomically); a checkpoint whose
-    key matches `checkpoint_key` (the run's config hash) is resumed, any other is ignored.
+    key matches `checkpoint_key` (the run's config hash) is resumed, any other is ignored,
+    and one of this configuration written under another precision or memory format is an
+    error (CheckpointError).
     """
     if recipe.head_epochs >= recipe.total_epochs:
         raise ValueError(f"head_epochs ({recipe.head_epochs}) must be fewer than the run's "
@@ -283,10 +286,12 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
         if not isinstance(train_data, Batches):
             raise ValueError("give image_size (the training crop) for file-based data")
         image_size = train_data.images.shape[-1]
+    numerics = resolve_numerics(precision, channels_last, device, recipe.amp)
+    log.info("precision %s, memory format %s", *numerics.describe().values())
     torch.manual_seed(recipe.init_seed)
     model = build_model(recipe.architecture, num_classes, image_size)
     # torch's stubs lack Module.to(device, memory_format=...), which torch accepts
-    model = model.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]
+    model = model.to(device, memory_format=numerics.memory_format)  # type: ignore[call-overload]
     compiled = recipe.compile and device.type == "cuda"
     # torch's stubs type torch.compile's result as any callable; of a Module it is a Module.
     # model keeps the plain state dict.
@@ -303,21 +308,20 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     def evaluate() -> tuple[Evaluation, float]:
         began = time.perf_counter()
         recalibrate_batchnorm(model, train_data, mean, std, recipe.bn_recalibration,
-                              recipe.batch_size)
-        evaluation = predict(net, test_data, mean, std, eval_batch_size, recipe.amp,
-                             confidence)
+                              recipe.batch_size, numerics.memory_format)
+        evaluation = predict(net, test_data, mean, std, eval_batch_size, numerics, confidence)
         return evaluation, time.perf_counter() - began
 
-    result = TrainResult(np.empty((0, len(test_data)), dtype=np.int16))
+    result = TrainResult(np.empty((0, len(test_data)), dtype=np.int16), numerics=numerics)
     start_epoch = 1
-    state = _load_checkpoint(checkpoint, checkpoint_key, confidence)
+    state = _load_checkpoint(checkpoint, checkpoint_key, numerics, confidence)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         result = TrainResult(state["predictions"].numpy(), state["history"],
                              *(state[name].numpy() if confidence else None
-                               for name in ("p_true", "margin")))
+                               for name in ("p_true", "margin")), numerics=numerics)
         start_epoch = state["epoch"] + 1
         log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
     else:
@@ -328,7 +332,8 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     progress = sys.stderr.isatty()
     for epoch in range(start_epoch, recipe.total_epochs + 1):
         began = time.perf_counter()
-        stats = train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress)
+        stats = train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress,
+                            numerics)
         scheduler.step()
         evaluation, eval_seconds = evaluate()
         stats.update(epoch=epoch,
@@ -351,14 +356,19 @@ def _save_checkpoint(path: str | os.PathLike, key: str, epoch: int, model: nn.Mo
                      result: TrainResult) -> None:
     state = {"key": key, "epoch": epoch, "model": model.state_dict(),
              "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-             "predictions": torch.from_numpy(result.predictions), "history": result.history}
+             "predictions": torch.from_numpy(result.predictions), "history": result.history,
+             "numerics": result.numerics.describe() if result.numerics else None}
     if result.p_true is not None:
+        assert result.margin is not None, "p_true and margin come together"
         state.update(p_true=torch.from_numpy(result.p_true),
                      margin=torch.from_numpy(result.margin))
     checkpoints.save(path, state)
 
 
-def _load_checkpoint(path: str | os.PathLike, key: str, confidence: bool) -> dict | None:
+def _load_checkpoint(path: str | os.PathLike, key: str, numerics: Numerics, confidence: bool
+                     ) -> dict | None:
+    """The checkpoint's state if it is this configuration's, None if there is none to
+    resume; an error if it is this configuration's under other numerics."""
     path = Path(path)
     if not path.exists():
         return None
@@ -373,4 +383,17 @@ def _load_checkpoint(path: str | os.PathLike, key: str, confidence: bool) -> dic
     if confidence and "p_true" not in state:
         log.info("checkpoint %s has no p_true and margin; training from scratch", path)
         return None
+    written, now = state.get("numerics"), numerics.describe()
+    if written is None:
+        log.info("checkpoint %s does not record its precision; training from scratch", path)
+        return None
+    if written != now:
+        raise checkpoints.CheckpointError(
+            f"{path} was written under precision {written['precision']}, memory format "
+            f"{written['memory_format']}; this run trains under precision "
+            f"{now['precision']}, memory format {now['memory_format']}, and a run never "
+            f"resumes under other arithmetic. Resume it with train.precision: "
+            f"{written['precision']} and train.channels_last: "
+            f"{str(written['memory_format'] == 'channels_last').lower()}, or delete {path} "
+            f"to train from scratch")
     return state

@@ -32,7 +32,8 @@ from ddd import decisions
 from ddd.datasets import imagenet
 from ddd.train import splits
 from ddd.train.batches import loader
-from ddd.train.loop import Evaluation, autocast, label_confidence
+from ddd.train.loop import Evaluation, label_confidence
+from ddd.train.precision import cuda_amp
 
 log = logging.getLogger(__name__)
 SOURCES = ("torchvision", "timm")
@@ -75,7 +76,7 @@ def infer(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]
     mean = torch.tensor(preprocess["mean"], device=device).view(1, 3, 1, 1)
     std = torch.tensor(preprocess["std"], device=device).view(1, 3, 1, 1)
     out, p_true, margin = [], [], []
-    with autocast(device, amp):
+    with cuda_amp(device, amp).autocast(device):
         for images, labels in batches:
             if images.dtype != torch.uint8:
                 raise TypeError(f"infer takes uint8 images, got {images.dtype}")
