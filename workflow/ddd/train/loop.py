@@ -176,7 +176,7 @@ def predict(model: nn.Module, data: Data, mean: torch.Tensor, std: torch.Tensor,
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, data: Batches, mean: torch.Tensor,
+def recalibrate_batchnorm(model: nn.Module, data: Data, mean: torch.Tensor,
                           std: torch.Tensor, images: int, batch_size: int,
                           memory_format: torch.memory_format = torch.channels_last) -> None:
     """Replace BatchNorm running statistics by plain averages of the batch statistics over
@@ -320,8 +320,8 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         result = TrainResult(state["predictions"].numpy(), state["history"],
-                             *(state[name].numpy() if confidence else None
-                               for name in ("p_true", "margin")), numerics=numerics)
+                             state["p_true"].numpy() if confidence else None,
+                             state["margin"].numpy() if confidence else None, numerics)
         start_epoch = state["epoch"] + 1
         log.info("resuming from %s after epoch %d", checkpoint, state["epoch"])
     else:

@@ -81,14 +81,13 @@ def resolve(precision: str, channels_last: bool, device: torch.device, amp: bool
     the recipe's (what auto means on CUDA)."""
     if precision not in PRECISIONS:
         raise ValueError(f"train.precision: {precision!r} is not one of {list(PRECISIONS)}")
+    resolved: Literal["fp32", "bf16"]
     if precision == "auto":
-        if device.type == "cuda":
-            precision = "bf16" if amp else "fp32"
-        elif device.type == "cpu" and native_bf16_cpu(cpuinfo):
-            precision = "bf16"
-        else:
-            precision = "fp32"
-    return Numerics(precision, bool(channels_last))
+        native = device.type == "cpu" and native_bf16_cpu(cpuinfo)
+        resolved = "bf16" if (amp if device.type == "cuda" else native) else "fp32"
+    else:
+        resolved = "bf16" if precision == "bf16" else "fp32"
+    return Numerics(resolved, bool(channels_last))
 
 
 def cuda_amp(device: torch.device, amp: bool) -> Numerics:
