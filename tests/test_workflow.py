@@ -252,7 +252,7 @@ def test_figure_code_change_reruns_only_that_figure(workdir, tmp_path):
 
 def test_loader_workers_rerun_nothing_for_in_memory_data(workdir):
     config = copy.deepcopy(TINY)
-    config["train"] = {"workers": 3}
+    config["train"] = {**TINY["train"], "workers": 3}
     assert planned(workdir, config) == ({}, [])
 
 
@@ -260,9 +260,13 @@ def test_learning_rate_change_reruns_that_condition_and_its_dependents(workdir):
     config = copy.deepcopy(TINY)
     config["studies"]["tiny"]["conditions"]["learning_rate"]["changes"]["lr_scale"] = [1.4, 1.6]
     counts, trained = planned(workdir, config)
-    assert trained == ["learning_rate-1", "learning_rate-1", "learning_rate-2",
-                       "learning_rate-2"]  # train and features, of study tiny only
+    # train and features of the changed runs, of study tiny only; the attribution maps of
+    # the explained runs (the first 4), whose image sample follows the image table
+    assert trained == sorted(["learning_rate-1", "learning_rate-2"] * 3
+                             + ["base-1", "architecture-1"])
     assert counts == {"train": 2, "features": 2, "rsa": 1, "label_errors": 1,
+                      "explain": 4, "explanation_pairs": 1, "explanation_figures": 1,
+                      "mmd_critic": 1,
                       "collect_decisions": 1, "image_table": 1, "vs_reference": 1,
                       "difficulty": 1, "kappa": 1,
                       "epoch_dynamics": 1, "balanced_subset": 1, "class_accuracy": 1,

@@ -6,8 +6,7 @@ import json
 import pandas as pd
 
 from ddd.analysis import rectified
-from ddd.analysis.classes import dataset_class_names
-from ddd.datasets.arrays import read_manifest
+from ddd.datasets.arrays import dataset_class_names, read_manifest
 from ddd.experiment import review, stimuli
 from ddd.io.atomic import write_text
 from ddd.io.logs import to_file
