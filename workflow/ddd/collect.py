@@ -17,13 +17,15 @@ class MismatchError(DddError):
 
 
 def final_epoch(paths: Mapping[str, str | os.PathLike], study: str | None = None,
-                dataset_sha256: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                dataset_sha256: str | None = None, column: str = "correct"
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each run's final-epoch decisions, each table checked to be its run's, of `study`, on
     the dataset with this checksum (decisions.check_provenance).
 
     Returns (runs, correct): runs has one row per run (run, condition, instance,
     architecture, epoch, accuracy); correct is wide, indexed by image_id, with the label
-    and one bool column per run. Runs whose image ids or labels differ are an error that
+    and one bool column per run (`column`: another decision column, e.g. prediction). Runs
+    whose image ids or labels differ are an error that
     names both files.
     """
     if not paths:
@@ -43,11 +45,11 @@ def final_epoch(paths: Mapping[str, str | os.PathLike], study: str | None = None
                 f"image ids or labels): the runs of a study are evaluated on the same images, "
                 f"so one table was changed outside the workflow. Rebuild it: "
                 f"{rebuild(path)} (or {ref_path})")
-        columns[run] = table["correct"].to_numpy()
+        columns[run] = table[column].to_numpy()
         rows.append({"run": run, "condition": meta["condition"],
                      "instance": int(meta["instance"]), "architecture": meta["architecture"],
                      "epoch": int(table["epoch"].iloc[0]),
-                     "accuracy": float(columns[run].mean())})
+                     "accuracy": float(table["correct"].mean())})
     assert ref is not None, "paths is not empty, so ref holds the first table"
     correct = pd.DataFrame({"label": ref["label"].to_numpy(), **columns},
                            index=pd.Index(ref["image_id"].to_numpy(), name="image_id"))

@@ -12,10 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ddd import decisions
+from ddd import collect
 from ddd.analysis import acceptable, difficulty
-from ddd.collect import MismatchError
-from ddd.errors import rebuild
 
 LEFT_OUT = "left_out"  # the rectified category of an image without acceptable labels
 CAUSES = ("label_error", "acceptable_answer", "both", "neither", "no_acceptable_label")
@@ -23,29 +21,9 @@ CAUSES = ("label_error", "acceptable_answer", "both", "neither", "no_acceptable_
 
 def final_predictions(paths: Mapping[str, str | os.PathLike], study: str | None = None,
                       dataset_sha256: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each run's final-epoch predictions, each table checked to be its run's (as
-    collect.final_epoch). Returns (runs: run, condition, instance, architecture, epoch;
-    predictions: indexed by image_id, the label and one prediction column per run)."""
-    rows, columns, ref, ref_path = [], {}, None, None
-    for run, path in paths.items():
-        meta = decisions.read_metadata(path)
-        decisions.check_provenance(path, meta, run, study, dataset_sha256)
-        table = decisions.read(path, epoch=-1)
-        if ref is None:
-            ref, ref_path = table, path
-        elif not (np.array_equal(table["image_id"].to_numpy(), ref["image_id"].to_numpy())
-                  and np.array_equal(table["label"].to_numpy(), ref["label"].to_numpy())):
-            raise MismatchError(f"{path} and {ref_path} differ in their images (image ids or "
-                                f"labels); rebuild one: {rebuild(path)}")
-        columns[run] = table["prediction"].to_numpy()
-        rows.append({"run": run, "condition": meta["condition"],
-                     "instance": int(meta["instance"]), "architecture": meta["architecture"],
-                     "epoch": int(table["epoch"].iloc[0])})
-    if ref is None:
-        raise ValueError("no decision tables given")
-    predictions = pd.DataFrame({"label": ref["label"].to_numpy(), **columns},
-                               index=pd.Index(ref["image_id"].to_numpy(), name="image_id"))
-    return pd.DataFrame(rows), predictions
+    """Each run's final-epoch predictions, checked as collect.final_epoch checks them:
+    (runs, predictions indexed by image_id with the label and one column per run)."""
+    return collect.final_epoch(paths, study, dataset_sha256, column="prediction")
 
 
 def rectify(runs: pd.DataFrame, predictions: pd.DataFrame, table: pd.DataFrame,
