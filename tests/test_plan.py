@@ -54,8 +54,10 @@ def test_defaults_come_from_the_schema_alone():
     properties = schema["definitions"]["recipe"]["properties"]
     resolved = plan.recipe(BASE)
     recipe = resolved.as_dict()
-    assert "shortcut" not in recipe  # left out when false: earlier runs' params unchanged
-    recipe["shortcut"] = resolved.shortcut
+    # left out at their defaults: earlier runs' params and hashes unchanged
+    assert not {"shortcut", "lr_schedule", "lr_warmup"} & set(recipe)
+    recipe.update(shortcut=resolved.shortcut, lr_schedule=resolved.lr_schedule,
+                  lr_warmup=resolved.lr_warmup)
     assert set(recipe) == set(properties) - {"batch_exceeds_data"}  # read by the plan alone
     for key in recipe:
         spec = properties[key]
@@ -164,6 +166,12 @@ def test_confusion_runs_are_typed_and_share_a_repeat_recipe():
      r"confusion, repeat 1, recipe.epochs: 0 is less than the minimum of 1"),
     (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_milestones=[4, 13]),
      r"instance 1, recipe.lr_milestones: \[13\] beyond the run's 12 epochs"),
+    (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_schedule="linear"),
+     r"recipe.lr_milestones: \[6\] with lr_schedule: linear, which has no milestones"),
+    (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_warmup=0.1),
+     r"recipe.lr_warmup applies to lr_schedule: linear only"),
+    (lambda c: c["studies"]["gaussian"]["recipe"].update(lr_schedule="cosine"),
+     r"recipe.lr_schedule: 'cosine' is not one of \['step', 'linear'\]"),
     (lambda c: c["studies"]["gaussian"].update(image_flags={"path": "f.csv"},
                                                label_errors={"source": "cleanlab"}),
      r"gives both image_flags and label_errors"),

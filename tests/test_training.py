@@ -54,11 +54,12 @@ def test_same_seed_same_decisions_and_other_seed_differs(tmp_path, precision):
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-@pytest.mark.parametrize(("recalibrate", "head_epochs"), [(0, 0), (64, 0), (64, 2)])
+@pytest.mark.parametrize(("recalibrate", "head_epochs", "schedule"),
+                         [(0, 0, "step"), (64, 0, "step"), (64, 2, "step"), (0, 0, "linear")])
 def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recalibrate,
-                                                   head_epochs, precision):
+                                                   head_epochs, schedule, precision):
     recipe = Recipe(**{**RECIPE.__dict__, "bn_recalibration": recalibrate,
-                       "head_epochs": head_epochs})
+                       "head_epochs": head_epochs, "lr_schedule": schedule})
     _, uninterrupted = run(tmp_path, recipe, name="full.pt", precision=precision)
     save = loop._save_checkpoint
 
@@ -84,6 +85,28 @@ def test_killed_run_resumes_to_identical_decisions(tmp_path, monkeypatch, recali
     assert trained_epochs == [3]  # epochs 1 and 2 came from the checkpoint
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
     assert np.array_equal(resumed.predictions, uninterrupted.predictions)
+
+
+@pytest.mark.parametrize(("splits", "extra", "warmup"), [(1, 0, 0.2), (2, 1, 0.5), (1, 0, 0.0)])
+def test_linear_schedule_sets_each_steps_lr(tmp_path, monkeypatch, splits, extra, warmup):
+    recipe = make_recipe({**RECIPE.as_dict(), "lr_schedule": "linear", "lr_warmup": warmup,
+                          "batch_splits": splits, "extra_epochs": extra})
+    used = []
+    step = torch.optim.SGD.step
+
+    def recording(self, *args, **kwargs):
+        used.append(self.param_groups[0]["lr"])
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.SGD, "step", recording)
+    run(tmp_path, recipe)
+    # independently: 128 training images in batches of 32, each fed as `splits` steps
+    total = 128 // 32 * splits * (3 + extra)
+    rise = min(max(round(warmup * total), 1), total - 1)
+    t = np.arange(total)
+    expected = 0.05 * np.minimum((t + 1) / rise, (total - t) / (total - rise))
+    assert np.allclose(used, expected, rtol=1e-12)
+    assert max(used) == pytest.approx(0.05) and used[-1] == pytest.approx(0.05 / (total - rise))
 
 
 def test_checkpoint_of_another_configuration_is_ignored(tmp_path):

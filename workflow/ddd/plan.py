@@ -43,6 +43,9 @@ def recipe(values: dict[str, Any], where: str = "recipe",
     a run of the recipe can have (None: unknown); a larger batch_size is an error unless
     the recipe's batch_exceeds_data says it is intended."""
     values = copy.deepcopy(values)
+    if values.get("lr_schedule", "step") == "step" and "lr_warmup" in values:
+        raise ConfigError(f"config: {where}.lr_warmup applies to lr_schedule: linear only; "
+                          f"remove it or set lr_schedule: linear")
     schema.check(values, "recipe", where)
     full_batch = values.pop("batch_exceeds_data")
     out = Recipe(**values)
@@ -53,6 +56,10 @@ def recipe(values: dict[str, Any], where: str = "recipe",
         raise ConfigError(f"config: {where}.lr_milestones: {late} beyond the run's "
                           f"{out.total_epochs} epochs would never lower the learning rate; "
                           f"give milestones up to the number of epochs")
+    if out.lr_schedule == "linear" and out.lr_milestones:
+        raise ConfigError(f"config: {where}.lr_milestones: {list(out.lr_milestones)} with "
+                          f"lr_schedule: linear, which has no milestones; remove them or set "
+                          f"lr_schedule: step")
     return out
 
 

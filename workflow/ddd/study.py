@@ -54,6 +54,8 @@ class Recipe:
     compile: bool  # torch.compile on CUDA
     head_epochs: int  # the last epochs train only the classifier head on frozen features
     shortcut: bool = False  # train on the dataset's planted cue (ddd.datasets.shortcut)
+    lr_schedule: Literal["step", "linear"] = "step"  # ddd.train.loop.lr_schedule
+    lr_warmup: float = 0.2  # share of the steps with rising lr (linear schedule)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lr_milestones", tuple(self.lr_milestones))
@@ -71,6 +73,8 @@ class Recipe:
         out["lr_milestones"] = list(self.lr_milestones)
         if not self.shortcut:  # runs without the cue keep the params and hashes they had
             del out["shortcut"]
+        if self.lr_schedule == "step":  # as for shortcut: step runs keep their hashes
+            del out["lr_schedule"], out["lr_warmup"]
         return out
 
 

@@ -15,6 +15,8 @@ rule mmd_critic:
         enrichment="results/{study}/tables/mmd_enrichment.csv",
     log:
         "logs/{study}/mmd_critic.log",
+    benchmark:
+        "results/{study}/benchmarks/mmd_critic.tsv"
     conda:
         ANALYSIS_ENV
     params:
@@ -57,6 +59,8 @@ rule explain:
         "results/{study}/explanations/{run}.npz",
     log:
         "logs/{study}/explanations/{run}.log",
+    benchmark:
+        "results/{study}/benchmarks/explain/{run}.tsv"
     wildcard_constraints:
         run=one_of(TRAINED_IDS),
     conda:
@@ -86,6 +90,8 @@ rule explanation_pairs:
         patch="results/{study}/tables/explanation_patch.csv",
     log:
         "logs/{study}/explanation_pairs.log",
+    benchmark:
+        "results/{study}/benchmarks/explanation_pairs.tsv"
     conda:
         ANALYSIS_ENV
     params:
@@ -108,6 +114,8 @@ rule explanation_figures:
         scatter_pdf="results/{study}/figures/fig_explanations_vs_kappa.pdf",
     log:
         "logs/{study}/figures/explanation_figures.log",
+    benchmark:
+        "results/{study}/benchmarks/explanation_figures.tsv"
     conda:
         ANALYSIS_ENV
     params:

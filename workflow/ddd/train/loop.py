@@ -232,9 +232,11 @@ def freeze_all_but_head(model: nn.Module) -> None:
 
 def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
                 recipe: Recipe, epoch: int, mean: torch.Tensor, std: torch.Tensor,
-                progress: bool, numerics: Numerics) -> dict[str, float]:
+                progress: bool, numerics: Numerics,
+                step_schedule: torch.optim.lr_scheduler.LRScheduler | None = None
+                ) -> dict[str, float]:
     """One epoch of SGD steps (only the head's in the last `head_epochs`); returns the mean
-    training loss and accuracy."""
+    training loss and accuracy. `step_schedule`, if given, steps after every SGD step."""
     net.train()
     if epoch > recipe.total_epochs - recipe.head_epochs:
         freeze_all_but_head(net)
@@ -255,10 +257,33 @@ def train_epoch(net: nn.Module, optimizer: torch.optim.Optimizer, data: Data,
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if step_schedule is not None:
+                step_schedule.step()
             loss_sum += loss.detach() * len(y)
             right += (logits.argmax(1) == y).sum()
     n = len(data)
     return {"train_loss": loss_sum.item() / n, "train_accuracy": right.item() / n}
+
+
+def lr_schedule(optimizer: torch.optim.Optimizer, recipe: Recipe, train_images: int
+                ) -> torch.optim.lr_scheduler.LRScheduler:
+    """The recipe's learning-rate schedule. `step`: lr times lr_gamma after each of the
+    lr_milestones epochs (stepped once per epoch). `linear`: stepped after every SGD step of
+    the run's total_epochs, lr rises linearly over the first lr_warmup share of the steps
+    and falls linearly to lr / (steps after the warm-up) at the last step."""
+    if recipe.lr_schedule == "step":
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones),
+                                                    recipe.lr_gamma)
+    steps = -(-train_images // recipe.batch_size) * recipe.batch_splits * recipe.total_epochs
+    warmup = min(max(round(recipe.lr_warmup * steps), 1), steps - 1) if steps > 1 else 0
+
+    def factor(step: int) -> float:
+        step = min(step, steps - 1)
+        if step < warmup:
+            return (step + 1) / warmup
+        return (steps - step) / (steps - warmup)
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
@@ -299,8 +324,8 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.effective_lr,
                                 momentum=recipe.momentum, nesterov=recipe.nesterov,
                                 weight_decay=recipe.weight_decay)
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(recipe.lr_milestones),
-                                                     recipe.lr_gamma)
+    scheduler = lr_schedule(optimizer, recipe, len(train_data))
+    step_schedule = scheduler if recipe.lr_schedule == "linear" else None
     mean, std = channel_stats(train_data)
     test_labels = np.asarray(test_data.labels.cpu() if isinstance(test_data, Batches)
                              else test_data.labels)
@@ -333,8 +358,9 @@ def train(recipe: Recipe, train_data: Data, test_data: Data, num_classes: int,
     for epoch in range(start_epoch, recipe.total_epochs + 1):
         began = time.perf_counter()
         stats = train_epoch(net, optimizer, train_data, recipe, epoch, mean, std, progress,
-                            numerics)
-        scheduler.step()
+                            numerics, step_schedule)
+        if step_schedule is None:
+            scheduler.step()
         evaluation, eval_seconds = evaluate()
         stats.update(epoch=epoch,
                      test_accuracy=float(np.mean(evaluation.predictions == test_labels)),
