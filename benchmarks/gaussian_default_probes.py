@@ -52,8 +52,10 @@ BNHEAD = {"architecture": "tiny_resnet_bnhead"}
 # the recommended default: bnhead, batch 512, 8 epochs, then 4 epochs of the head alone
 RECOMMENDED = {**BNHEAD, "batch_size": 512, "lr": 0.2, "epochs": 12, "lr_milestones": [6],
                "head_epochs": 4}
+LINEAR = {"lr_schedule": "linear", "lr_milestones": []}
 # name: {"dataset": changes to the dataset spec, "recipe": changes to the base recipe,
-#        "patch": a benchmark-only change to the last epochs}
+#        "patch": a benchmark-only change to the last epochs, "precision": train.precision
+#        (default: the default's)}
 PROBES: dict[str, dict[str, Any]] = {
     "default": {},
     "seed_1": {"recipe": {"init_seed": 1, "data_seed": 1}},
@@ -101,6 +103,15 @@ PROBES: dict[str, dict[str, Any]] = {
                                 "patch": "bn_frozen_last_4"},
     "head_only_last_3": {"recipe": {"lr_milestones": []}, "patch": "head_only_last_3"},
     "head_only_last_3_m4": {"recipe": {"lr_milestones": [4]}, "patch": "head_only_last_3"},
+    # the CPU fast path (docs/cpu-fast-path.md): bf16, the linear schedule, more epochs
+    "recommended_bf16": {"recipe": RECOMMENDED, "precision": "bf16"},
+    "recommended_linear": {"recipe": {**RECOMMENDED, **LINEAR}},
+    "recommended_linear_24_epochs": {"recipe": {**RECOMMENDED, **LINEAR, "epochs": 24,
+                                                "head_epochs": 8}},
+    "recommended_linear_24_epochs_bf16": {"recipe": {**RECOMMENDED, **LINEAR, "epochs": 24,
+                                                     "head_epochs": 8}, "precision": "bf16"},
+    "recommended_24_epochs": {"recipe": {**RECOMMENDED, "epochs": 24, "lr_milestones": [12],
+                                         "head_epochs": 8}},
 }
 
 
@@ -243,7 +254,7 @@ def probe(name: str, change: dict[str, Any], workdir: Path) -> dict[str, Any]:
     began, cpu_began = time.perf_counter(), time.process_time()
     model, result = train(recipe, train_data, test_data, classes,
                           checkpoint=workdir / f"{name}.ckpt", checkpoint_key=name,
-                          precision=default_precision())
+                          precision=change.get("precision", default_precision()))
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     (workdir / f"{name}.ckpt").unlink(missing_ok=True)
     right = result.predictions[-1] == labels
