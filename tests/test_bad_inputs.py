@@ -31,6 +31,7 @@ from ddd import collect, decisions, features, flags, plan
 from ddd.analysis import acceptable, label_errors, rsa
 from ddd.datasets import cifar, imagenet, prepare
 from ddd.experiment import review_scoring, scoring
+from ddd.experiment.answers import ResponseError
 from ddd.experiment.page import CSV_COLUMNS
 from ddd.io import workdir, yamlfile
 from ddd.study import Recipe
@@ -397,14 +398,14 @@ def label_errors_ambiguous_zero_one_list(folder):
 PAIRS = pd.DataFrame({"pair": [0], "trivial_id": [1], "impossible_id": [2]})
 
 
-@case(r"s1.csv: not UTF-8 text", r"save it as UTF-8", scoring.ResponseError)
+@case(r"s1.csv: not UTF-8 text", r"save it as UTF-8", ResponseError)
 def answers_latin1(folder):
     (folder / "s1.csv").write_bytes((",".join(CSV_COLUMNS) + "\nJürgen,1,2,1,left,1,900\n")
                                     .encode("latin-1"))
     scoring.read_all([folder / "s1.csv"], PAIRS)
 
 
-@case(r"s1.csv:1: the header lacks rt_ms", r"expected subject,trial", scoring.ResponseError)
+@case(r"s1.csv:1: the header lacks rt_ms", r"expected subject,trial", ResponseError)
 def answers_header_lacks_a_column(folder):
     (folder / "s1.csv").write_text(",".join(CSV_COLUMNS[:-1]) + "\na,1,2,1,left,1\n")
     scoring.read_all([folder / "s1.csv"], PAIRS)
@@ -465,7 +466,7 @@ def acceptable_every_set_empty(folder):
 
 
 @case(r"bad.csv:2: candidate 9 is not shown with item 1",
-      r"score the files of this study's review page", scoring.ResponseError)
+      r"score the files of this study's review page", ResponseError)
 def review_answer_of_an_unshown_candidate(folder):
     manifest = {"items": [{"item": 1, "image_id": 4, "label": 0,
                            "candidates": [{"class": 0}, {"class": 2}]}]}

@@ -12,6 +12,7 @@ from PIL import Image
 
 from ddd.analysis import consistency, difficulty
 from ddd.experiment import page, pairs, scoring, stimuli
+from ddd.experiment.answers import ResponseError
 
 
 def make_atlas(n_correct: np.ndarray, labels: np.ndarray, runs: int = 4,
@@ -179,7 +180,7 @@ def test_malformed_rows_are_reported_with_file_and_line(manifest, tmp_path):
     rows[2] = rows[2][:-1]              # line 4: a field short
     rows[3][2] = 999                    # line 5: not a pair
     path = write_csv(tmp_path / "bad.csv", rows)
-    with pytest.raises(scoring.ResponseError) as err:
+    with pytest.raises(ResponseError) as err:
         scoring.read_all([path], page.pair_table(manifest))
     message = str(err.value)
     assert f"{path}:2: choice 'up'" in message
@@ -199,7 +200,7 @@ def test_repeats_other_subjects_and_missing_pairs_are_errors(manifest, tmp_path)
                        (mixed, f"{mixed}:3: subject 'B' differs from 'A'"),
                        (short, f"{short}: answers 3 of 4 pairs"),
                        (header, f"{header}:1: the header lacks rt_ms")]:
-        with pytest.raises(scoring.ResponseError, match="cannot score") as err:
+        with pytest.raises(ResponseError, match="cannot score") as err:
             scoring.read_all([path], pair_table)
         assert text in str(err.value)
 
@@ -207,7 +208,7 @@ def test_repeats_other_subjects_and_missing_pairs_are_errors(manifest, tmp_path)
 def test_duplicate_subject_ids_are_rejected_naming_both_files(manifest, tmp_path):
     first = write_csv(tmp_path / "first.csv", answers(manifest, "S1", {1}))
     second = write_csv(tmp_path / "second.csv", answers(manifest, "S1", {2}))
-    with pytest.raises(scoring.ResponseError, match="subject id 'S1' is used by 2 files") as err:
+    with pytest.raises(ResponseError, match="subject id 'S1' is used by 2 files") as err:
         scoring.read_all([second, first], page.pair_table(manifest))
     assert f"{first}, {second}" in str(err.value)
 

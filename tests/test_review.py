@@ -14,7 +14,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from ddd.analysis import acceptable
 from ddd.experiment import review, review_scoring, stimuli
-from ddd.experiment.scoring import ResponseError
+from ddd.experiment.answers import ResponseError
 from ddd.io.atomic import write_text
 from tests import reviewer
 

@@ -5,42 +5,31 @@ between reviewers (pairwise Cohen's kappa and Fleiss' kappa)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ddd.analysis import consistency
+from ddd.experiment.answers import integer, read_files, read_rows
 from ddd.experiment.review import REVIEW_COLUMNS
-from ddd.experiment.scoring import MAX_REPORTED, ResponseError
-from ddd.io.textfile import TextFileError, read_text
 
 RULES = ("majority", "any")
-
-
-def _int(text: str, name: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{name} {text!r} is not an integer") from None
 
 
 def _row(fields: dict[str, str], items: dict[int, dict]) -> dict:
     reviewer = fields["reviewer"].strip()
     if not reviewer:
         raise ValueError("reviewer is empty")
-    item = _int(fields["item"], "item")
+    item = integer(fields["item"], "item")
     if item not in items:
         raise ValueError(f"item {item} is not an item of the review")
-    image = _int(fields["image_id"], "image_id")
+    image = integer(fields["image_id"], "image_id")
     if image != items[item]["image_id"]:
         raise ValueError(f"image_id {image} is not item {item}'s image "
                          f"{items[item]['image_id']}")
-    candidate = _int(fields["candidate"], "candidate")
+    candidate = integer(fields["candidate"], "candidate")
     shown = [c["class"] for c in items[item]["candidates"]]
     if candidate not in shown:
         raise ValueError(f"candidate {candidate} is not shown with item {item} (shown: "
@@ -58,41 +47,10 @@ def read_review(path: str | os.PathLike, manifest: dict) -> tuple[pd.DataFrame, 
     reviewer than the first row's, a candidate answered twice, candidates never answered).
     """
     items = {item["item"]: item for item in manifest["items"]}
-    try:
-        text = read_text(path)
-    except TextFileError as err:
-        return pd.DataFrame(), [str(err)]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    missing = [c for c in REVIEW_COLUMNS if c not in header]
-    if missing:
-        return pd.DataFrame(), [f"{path}:1: the header lacks {', '.join(missing)}; "
-                                f"expected {','.join(REVIEW_COLUMNS)}"]
-    rows: list[dict] = []
-    problems: list[str] = []
-    seen: dict[tuple[int, int], int] = {}  # (item, candidate) -> line
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        try:
-            if len(fields) != len(header):
-                raise ValueError(f"{len(fields)} fields, the header has {len(header)}")
-            row = _row(dict(zip(header, fields, strict=True)), items)
-            if rows and row["reviewer"] != rows[0]["reviewer"]:
-                raise ValueError(f"reviewer {row['reviewer']!r} differs from "
-                                 f"{rows[0]['reviewer']!r} of the first row; one file per "
-                                 f"reviewer")
-            key = (row["item"], row["candidate"])
-            if key in seen:
-                raise ValueError(f"item {key[0]} candidate {key[1]} also on line {seen[key]}")
-        except ValueError as err:
-            problems.append(f"{path}:{line}: {err}")
-            continue
-        seen[key] = line
-        rows.append(row)
-    if not rows and not problems:
-        problems.append(f"{path}: no answers")
+    rows, problems, seen = read_rows(
+        path, REVIEW_COLUMNS, lambda fields: _row(fields, items), "reviewer",
+        lambda row: [(f"item {row['item']} candidate {row['candidate']}",
+                      (row["item"], row["candidate"]))])
     expected = {(i, c["class"]) for i, item in items.items() for c in item["candidates"]}
     missed = sorted(expected - seen.keys())
     if rows and missed and not problems:
@@ -105,28 +63,8 @@ def read_review(path: str | os.PathLike, manifest: dict) -> tuple[pd.DataFrame, 
 def read_all(paths: Iterable[str | os.PathLike], manifest: dict) -> pd.DataFrame:
     """Every reviewer's answers with a `file` column; raises ResponseError listing every
     malformed row (file and line) and every reviewer id used by more than one file."""
-    paths = sorted(Path(p) for p in paths)
-    if not paths:
-        raise ResponseError("no review answer files given")
-    tables: list[pd.DataFrame] = []
-    problems: list[str] = []
-    files_of: dict[str, list[str]] = {}  # reviewer -> files
-    for path in paths:
-        table, found = read_review(path, manifest)
-        problems += found
-        if table.empty:
-            continue
-        files_of.setdefault(table["reviewer"].iloc[0], []).append(str(path))
-        tables.append(table.assign(file=path.name))
-    problems += [f"reviewer id {r!r} is used by {len(f)} files: {', '.join(f)}; every "
-                 f"reviewer needs one file and an id of their own"
-                 for r, f in files_of.items() if len(f) > 1]
-    if problems:
-        more = len(problems) - MAX_REPORTED
-        raise ResponseError("\n".join(["cannot score the review files:",
-                                       *problems[:MAX_REPORTED]]
-                                      + ([f"... and {more} more"] if more > 0 else [])))
-    return pd.concat(tables, ignore_index=True)
+    return read_files(paths, lambda path: read_review(path, manifest), "reviewer",
+                      "review files")
 
 
 def acceptable_table(reviews: pd.DataFrame, rule: str) -> pd.DataFrame:

@@ -3,37 +3,17 @@ consistency (kappa) between subjects, as in paper section 3.3."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
 from ddd.analysis import consistency
-from ddd.errors import DddError
+from ddd.experiment.answers import integer, read_files, read_rows
 from ddd.experiment.page import CSV_COLUMNS
-from ddd.io.textfile import TextFileError, read_text
-
-MAX_REPORTED = 50  # malformed rows listed in one error message
-
-
-class ResponseError(DddError):
-    """Answer files that cannot be scored; the message lists every problem as file:line."""
-
-
-def _int(text: str, name: str, minimum: int | None = None) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} {text!r} is not an integer") from None
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} {value} is below {minimum}")
-    return value
 
 
 def _row(fields: dict[str, str], pairs: dict[frozenset, tuple[int, int]]) -> dict:
@@ -41,7 +21,7 @@ def _row(fields: dict[str, str], pairs: dict[frozenset, tuple[int, int]]) -> dic
     subject = fields["subject"].strip()
     if not subject:
         raise ValueError("subject is empty")
-    left, right = (_int(fields[c], c, 0) for c in ("left_image", "right_image"))
+    left, right = (integer(fields[c], c, 0) for c in ("left_image", "right_image"))
     pair = pairs.get(frozenset((left, right)))
     if pair is None:
         raise ValueError(f"images {left} and {right} are not a pair of the experiment")
@@ -61,7 +41,7 @@ def _row(fields: dict[str, str], pairs: dict[frozenset, tuple[int, int]]) -> dic
         raise ValueError(f"rt_ms {fields['rt_ms']!r} is not a number") from None
     if not math.isfinite(rt) or rt < 0:
         raise ValueError(f"rt_ms {rt} is not a non-negative number")
-    return {"subject": subject, "trial": _int(fields["trial"], "trial", 1), "pair": pair[0],
+    return {"subject": subject, "trial": integer(fields["trial"], "trial", 1), "pair": pair[0],
             "left_image": left, "right_image": right, "choice": choice,
             "correct": correct == "1", "rt_ms": rt}
 
@@ -79,46 +59,13 @@ def read_responses(path: str | os.PathLike, pairs: pd.DataFrame) -> tuple[pd.Dat
     lookup = {frozenset((int(t), int(i))): (int(p), int(i))
               for p, t, i in pairs[["pair", "trivial_id", "impossible_id"]].itertuples(
                   index=False)}
-    problems: list[str] = []
-    rows: list[dict] = []
-    try:
-        text = read_text(path)
-    except TextFileError as err:
-        return pd.DataFrame(), [str(err)]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    missing = [c for c in CSV_COLUMNS if c not in header]
-    if missing:
-        return pd.DataFrame(), [f"{path}:1: the header lacks {', '.join(missing)}; "
-                                f"expected {','.join(CSV_COLUMNS)}"]
-    seen: dict[str, dict[int, int]] = {"trial": {}, "pair": {}}
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        try:
-            if len(fields) != len(header):
-                raise ValueError(f"{len(fields)} fields, the header has {len(header)}")
-            row = _row(dict(zip(header, fields, strict=True)), lookup)
-            if rows and row["subject"] != rows[0]["subject"]:
-                raise ValueError(f"subject {row['subject']!r} differs from "
-                                 f"{rows[0]['subject']!r} of the first row; one file "
-                                 f"per subject")
-            for key in seen:
-                if row[key] in seen[key]:
-                    raise ValueError(f"{key} {row[key]} also on line "
-                                     f"{seen[key][row[key]]}")
-        except ValueError as err:
-            problems.append(f"{path}:{line}: {err}")
-            continue
-        for key in seen:
-            seen[key][row[key]] = line
-        rows.append(row)
-    if not rows and not problems:
-        problems.append(f"{path}: no answers")
-    missed = sorted(set(pairs["pair"]) - set(seen["pair"]))
+    rows, problems, seen = read_rows(
+        path, CSV_COLUMNS, lambda fields: _row(fields, lookup), "subject",
+        lambda row: [(f"{key} {row[key]}", (key, row[key])) for key in ("trial", "pair")])
+    answered = {key[1] for key in seen if isinstance(key, tuple) and key[0] == "pair"}
+    missed = sorted(set(pairs["pair"]) - answered)
     if rows and missed and not problems:
-        problems.append(f"{path}: answers {len(seen['pair'])} of {len(pairs)} pairs; "
+        problems.append(f"{path}: answers {len(answered)} of {len(pairs)} pairs; "
                         f"missing pairs {missed[:10]}{' ...' if len(missed) > 10 else ''}; "
                         f"an unfinished session cannot be scored")
     table = pd.DataFrame(rows)
@@ -128,29 +75,8 @@ def read_responses(path: str | os.PathLike, pairs: pd.DataFrame) -> tuple[pd.Dat
 def read_all(paths: Iterable[str | os.PathLike], pairs: pd.DataFrame) -> pd.DataFrame:
     """Every subject's answers with a `file` column; raises ResponseError listing every
     malformed row (file and line) and every subject id used by more than one file."""
-    paths = sorted(Path(p) for p in paths)
-    if not paths:
-        raise ResponseError("no answer files given")
-    tables: list[pd.DataFrame] = []
-    problems: list[str] = []
-    files_of: dict[str, list[str]] = {}
-    for path in paths:
-        table, found = read_responses(path, pairs)
-        problems += found
-        if table.empty:
-            continue
-        subject = table["subject"].iloc[0]
-        files_of.setdefault(subject, []).append(str(path))
-        tables.append(table.assign(file=path.name))
-    problems += [f"subject id {s!r} is used by {len(f)} files: {', '.join(f)}; every "
-                 f"subject needs one file and an id of their own"
-                 for s, f in files_of.items() if len(f) > 1]
-    if problems:
-        more = len(problems) - MAX_REPORTED
-        raise ResponseError("\n".join(["cannot score the answer files:",
-                                       *problems[:MAX_REPORTED]]
-                                      + ([f"... and {more} more"] if more > 0 else [])))
-    return pd.concat(tables, ignore_index=True)
+    return read_files(paths, lambda path: read_responses(path, pairs), "subject",
+                      "answer files")
 
 
 def correctness(responses: pd.DataFrame) -> pd.DataFrame:
