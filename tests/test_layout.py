@@ -102,3 +102,15 @@ def test_no_import_cycle():
     for name in MODULES:
         if name not in state:
             visit(name, [])
+
+
+# The modules of the jobs that train, capture features and explain on in-memory images.
+TRAINING_JOBS = ("ddd.train.jobs", "ddd.train.capture", "ddd.train.explain", "ddd.train.loop",
+                 "ddd.train.splits")
+
+
+@pytest.mark.parametrize("name", TRAINING_JOBS)
+def test_training_jobs_do_not_import_torchvision(name):
+    # importing torchvision takes about 2 s (it loads torch._dynamo), paid by every job
+    assert "torchvision" not in reaches(name) | {name}, (
+        f"{name} imports torchvision at module level; import it where files are decoded")

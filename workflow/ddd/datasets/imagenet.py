@@ -15,16 +15,20 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from torchvision.io import ImageReadMode, decode_image
-from torchvision.transforms import v2
 
 from ddd.datasets.arrays import checked, write_dataset
 from ddd.errors import rebuild
 from ddd.io.textfile import read_text
+
+# torchvision is imported where images are decoded or transformed: importing it takes about
+# 2 s (it loads torch._dynamo), which every job on in-memory images would pay otherwise.
+if TYPE_CHECKING:
+    from torchvision.transforms import v2
 
 EXTENSIONS = (".jpeg", ".jpg", ".png")
 SOLUTION = "LOC_val_solution.csv"
@@ -320,6 +324,8 @@ class ImageFiles(Dataset):
         return len(self.index)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:
+        from torchvision.io import ImageReadMode, decode_image
+
         path = os.path.join(self.index.root, str(self.index.paths[item]))
         try:
             image = decode_image(path, mode=ImageReadMode.RGB)
@@ -334,12 +340,16 @@ class ImageFiles(Dataset):
 
 def train_transform(crop: int) -> v2.Compose:
     """Random resized crop to `crop` x `crop` and horizontal flip, on uint8 tensors."""
+    from torchvision.transforms import v2
+
     return v2.Compose([v2.RandomResizedCrop(crop, antialias=True), v2.RandomHorizontalFlip()])
 
 
 def eval_transform(resize: int, crop: int, interpolation: str = "bilinear") -> v2.Compose:
     """Resize the shorter side to `resize` (`interpolation`: bilinear, bicubic, ...), then
     the central `crop` x `crop`, on uint8 tensors."""
+    from torchvision.transforms import v2
+
     mode = v2.InterpolationMode(interpolation)
     return v2.Compose([v2.Resize(resize, interpolation=mode, antialias=True),
                        v2.CenterCrop(crop)])

@@ -25,8 +25,6 @@ from typing import BinaryIO
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
-from torchvision.io import ImageReadMode, decode_jpeg, encode_jpeg
-from torchvision.transforms.v2 import functional as F
 
 from ddd.datasets import arrays, imagenet
 from ddd.errors import rebuild
@@ -48,9 +46,11 @@ def shard_name(split: str, number: int) -> str:
 def shrink(image: torch.Tensor, side: int) -> torch.Tensor:
     """The image with its shorter side resized to `side` as eval_transform's Resize does
     (bilinear, antialiased); smaller images stay as they are."""
+    from torchvision.transforms.v2 import functional  # lazily, as in ddd.datasets.imagenet
+
     if min(image.shape[-2:]) <= side:
         return image
-    return F.resize(image, side, antialias=True)
+    return functional.resize(image, side, antialias=True)
 
 
 class _Encoded(Dataset):
@@ -65,6 +65,8 @@ class _Encoded(Dataset):
         return len(self.files)
 
     def __getitem__(self, item: int) -> np.ndarray:
+        from torchvision.io import encode_jpeg
+
         image, _ = self.files[item]
         return encode_jpeg(image.contiguous(), quality=self.quality).numpy()
 
@@ -233,6 +235,8 @@ class StoreImages(Dataset):
         return torch.frombuffer(bytearray(data), dtype=torch.uint8)
 
     def __getitem__(self, item: int) -> tuple[torch.Tensor, int]:
+        from torchvision.io import ImageReadMode, decode_jpeg
+
         data, label = self._read(item), int(self.store.labels[item])
         if self.encoded:
             return data, label
@@ -252,5 +256,7 @@ def decode_batch(encoded: list[torch.Tensor], transform: imagenet.Transform | No
                  device: torch.device) -> torch.Tensor:
     """Decode a batch of JPEGs in one call on `device` (nvJPEG on a GPU), then transform
     each image there (if `transform`) and stack them."""
+    from torchvision.io import ImageReadMode, decode_jpeg
+
     images = decode_jpeg(encoded, mode=ImageReadMode.RGB, device=device)
     return torch.stack([transform(image) if transform else image for image in images])
