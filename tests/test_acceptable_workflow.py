@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from ddd import decisions
-from tests import reviewer
+from tests import headless
 
 ROOT = Path(__file__).resolve().parents[1]
 RELEASE = Path("/usr/share/datasets/fashion-mnist")
@@ -130,7 +130,7 @@ def test_changing_the_fixture_reruns_only_the_rectified_jobs(workdir):
     assert rules == RECTIFIED_RULES
 
 
-@pytest.mark.skipif(reviewer.CHROMIUM is None, reason=reviewer.SKIP_REASON)
+@pytest.mark.skipif(headless.CHROMIUM is None, reason=headless.SKIP_REASON)
 def test_review_page_answers_feed_the_rectified_analyses(workdir):
     """The workflow's review page, answered in Chromium by two scripted reviewers (one
     accepts the dataset label and every answer of two or more runs, one the dataset label
@@ -154,8 +154,8 @@ def test_review_page_answers_feed_the_rectified_analyses(workdir):
         return candidate == label_of[image] or (label_of[image], candidate) == (TSHIRT, SHIRT)
 
     (folder / "responses").mkdir()
-    with reviewer.served(folder) as url, reviewer.chromium() as browser:
-        seen = [reviewer.review(browser, url, name, accept, folder / "responses")[1]
+    with headless.served(folder) as url, headless.chromium() as browser:
+        seen = [headless.review(browser, url, name, accept, folder / "responses")[1]
                 for name, accept in (("frequent", frequent), ("shirt", shirt))]
     out = snakemake(workdir)
     assert out.returncode == 0, out.stdout + out.stderr

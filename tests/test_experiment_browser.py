@@ -3,11 +3,7 @@ completes the experiment as two scripted observers; their downloaded files are s
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,13 +13,9 @@ import pytest
 
 from ddd.experiment import page, pairs, scoring, stimuli
 from ddd.io.atomic import write_text
+from tests import headless
 
-CHROMIUM = shutil.which("chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium; "
-                             ".ci/run installs it)")
+pytestmark = pytest.mark.skipif(headless.CHROMIUM is None, reason=headless.SKIP_REASON)
 
 
 @pytest.fixture(scope="module")
@@ -46,30 +38,14 @@ def experiment(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="module")
 def url(experiment) -> Iterator[str]:
     """The experiment folder served over HTTP on 127.0.0.1 (any free port)."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(experiment[0]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with headless.served(experiment[0]) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                              headless=True, timeout=60_000)
+    with headless.chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def observe(browser, url: str, subject: str, impossible: dict[str, int],
@@ -77,37 +53,26 @@ def observe(browser, url: str, subject: str, impossible: dict[str, int],
     """Complete the experiment: pick the impossible image on `right_pairs`, the trivial one
     otherwise; answer by arrow key on odd trials and by click on even ones. Returns the
     downloaded file and what the observer saw and did."""
-    context = browser.new_context(accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    errors: list[str] = []
-    tab.on("pageerror", lambda err: errors.append(str(err)))
-    tab.goto(url)
-    tab.fill("#subject", subject)
-    tab.click("#start")
     seen = []
-    for trial in range(len(impossible)):
-        tab.wait_for_function(
-            "n => document.querySelector('.progress').getAttribute('aria-valuenow') == n"
-            " && !document.getElementById('stage').classList.contains('blank')", arg=trial)
-        left, right = (tab.get_attribute(f"#{side}", "src") for side in ("left", "right"))
-        pair = impossible.get(left, impossible.get(right))
-        hard_side = "left" if left in impossible else "right"
-        easy_side = "right" if hard_side == "left" else "left"
-        choice = hard_side if pair in right_pairs else easy_side
-        if trial % 2 == 0:
-            tab.keyboard.press("ArrowLeft" if choice == "left" else "ArrowRight")
-        else:
-            tab.click(f"#{choice}")
-        seen.append({"pair": pair, "left": left, "right": right, "choice": choice})
-    tab.wait_for_selector("#done:not([hidden])")
-    with tab.expect_download() as download:
-        tab.click("#download")
-    target = folder / download.value.suggested_filename
-    download.value.save_as(target)
-    context.close()
-    assert errors == []
-    return target, seen
+    with headless.tab(browser, url, folder) as (tab, saved):
+        tab.fill("#subject", subject)
+        tab.click("#start")
+        for trial in range(len(impossible)):
+            tab.wait_for_function(
+                "n => document.querySelector('.progress').getAttribute('aria-valuenow') == n"
+                " && !document.getElementById('stage').classList.contains('blank')",
+                arg=trial)
+            left, right = (tab.get_attribute(f"#{side}", "src") for side in ("left", "right"))
+            pair = impossible.get(left, impossible.get(right))
+            hard_side = "left" if left in impossible else "right"
+            easy_side = "right" if hard_side == "left" else "left"
+            choice = hard_side if pair in right_pairs else easy_side
+            if trial % 2 == 0:
+                tab.keyboard.press("ArrowLeft" if choice == "left" else "ArrowRight")
+            else:
+                tab.click(f"#{choice}")
+            seen.append({"pair": pair, "left": left, "right": right, "choice": choice})
+    return saved["answers"], seen
 
 
 def test_scripted_observers_are_scored_as_they_answered(experiment, url, browser, tmp_path):

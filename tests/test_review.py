@@ -16,7 +16,7 @@ from ddd.analysis import acceptable
 from ddd.experiment import review, review_scoring, stimuli
 from ddd.experiment.answers import ResponseError
 from ddd.io.atomic import write_text
-from tests import reviewer
+from tests import headless
 
 # 6 images: 0 and 3 impossible, 1 and 4 in-between, 2 and 5 trivial; 4 runs.
 IMAGES = pd.DataFrame({"image_id": range(6), "label": [0, 1, 2, 0, 1, 2],
@@ -123,7 +123,7 @@ def test_bad_review_files_name_file_line_and_problem(tmp_path):
         review_scoring.read_all([bad], built())
 
 
-@pytest.mark.skipif(reviewer.CHROMIUM is None, reason=reviewer.SKIP_REASON)
+@pytest.mark.skipif(headless.CHROMIUM is None, reason=headless.SKIP_REASON)
 def test_scripted_reviewers_in_chromium_score_to_the_expected_table(tmp_path):
     folder = tmp_path / "review"
     rng = np.random.default_rng(3)
@@ -134,8 +134,8 @@ def test_scripted_reviewers_in_chromium_score_to_the_expected_table(tmp_path):
     write_text(folder / "index.html", review.render(manifest))
     html = (folder / "index.html").read_text()
     assert "http://" not in html and "https://" not in html and "@@" not in html
-    with reviewer.served(folder) as url, reviewer.chromium() as browser:
-        files, seen = zip(*(reviewer.review(browser, url, name,
+    with headless.served(folder) as url, headless.chromium() as browser:
+        files, seen = zip(*(headless.review(browser, url, name,
                                             lambda i, c, s=chosen: (i, c) in s, tmp_path)
                             for name, chosen in (("rev-A", A), ("rev_B", B))), strict=True)
     assert files[0].name == "review_s_rev-A.csv"
