@@ -41,9 +41,20 @@ def pair_table(manifest: dict) -> pd.DataFrame:
                         columns=["pair", "trivial_id", "impossible_id"])
 
 
-def _script_json(data: dict) -> str:
+def script_json(data: dict) -> str:
     """JSON that cannot end the <script> element it is embedded in."""
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def fill(template: str, parts: dict[str, str]) -> str:
+    """The asset `template` (a file name in ASSETS) with each @@MARKER@@ of `parts`
+    replaced; a marker the template lacks is an error."""
+    html = (ASSETS / template).read_text()
+    for marker, text in parts.items():
+        if marker not in html:
+            raise ValueError(f"{ASSETS / template} lacks the marker {marker}")
+        html = html.replace(marker, text)
+    return html
 
 
 def render(manifest: dict) -> str:
@@ -54,14 +65,8 @@ def render(manifest: dict) -> str:
                        "trivial": {k: p["trivial"][k] for k in ("image_id", "file")},
                        "impossible": {k: p["impossible"][k] for k in ("image_id", "file")}}
                       for p in manifest["pairs"]]}
-    html = (ASSETS / "page.html").read_text()
-    parts = {"@@STYLE@@": (ASSETS / "experiment.css").read_text(),
-             "@@SCRIPT@@": (ASSETS / "experiment.js").read_text(),
-             "@@DATA@@": _script_json(data),
-             "@@TRIALS@@": str(len(manifest["pairs"])),
-             "@@SIZE@@": str(manifest["display_size"])}
-    for marker, text in parts.items():
-        if marker not in html:
-            raise ValueError(f"{ASSETS / 'page.html'} lacks the marker {marker}")
-        html = html.replace(marker, text)
-    return html
+    return fill("page.html", {"@@STYLE@@": (ASSETS / "experiment.css").read_text(),
+                              "@@SCRIPT@@": (ASSETS / "experiment.js").read_text(),
+                              "@@DATA@@": script_json(data),
+                              "@@TRIALS@@": str(len(manifest["pairs"])),
+                              "@@SIZE@@": str(manifest["display_size"])})

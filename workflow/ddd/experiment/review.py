@@ -8,14 +8,11 @@ ddd.experiment.review_scoring.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from ddd.experiment import stimuli
-from ddd.experiment.page import ASSETS, STIMULI
+from ddd.experiment.page import ASSETS, STIMULI, fill, script_json
 
 REVIEW_COLUMNS = ["reviewer", "item", "image_id", "candidate", "acceptable"]
 ORDER = ("impossible", "in_between")  # reviewed first to last
@@ -74,15 +71,9 @@ def _name(class_names: list[str], index: int) -> str:
 
 def render(manifest: dict) -> str:
     """index.html of the review: the items embedded as JSON, style and script inline."""
-    data = json.dumps(manifest, separators=(",", ":")).replace("</", "<\\/")
-    html = (ASSETS / "review.html").read_text()
-    parts = {"@@STYLE@@": (ASSETS / "experiment.css").read_text()
-             + (ASSETS / "review.css").read_text(),
-             "@@SCRIPT@@": (ASSETS / "review.js").read_text(), "@@DATA@@": data,
-             "@@ITEMS@@": str(len(manifest["items"])), "@@RUNS@@": str(manifest["runs"]),
-             "@@SIZE@@": str(manifest["display_size"])}
-    for marker, text in parts.items():
-        if marker not in html:
-            raise ValueError(f"{Path(ASSETS) / 'review.html'} lacks the marker {marker}")
-        html = html.replace(marker, text)
-    return html
+    return fill("review.html", {
+        "@@STYLE@@": (ASSETS / "experiment.css").read_text()
+        + (ASSETS / "review.css").read_text(),
+        "@@SCRIPT@@": (ASSETS / "review.js").read_text(), "@@DATA@@": script_json(manifest),
+        "@@ITEMS@@": str(len(manifest["items"])), "@@RUNS@@": str(manifest["runs"]),
+        "@@SIZE@@": str(manifest["display_size"])})

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ddd.analysis import consistency
 from ddd.experiment.answers import integer, read_files, read_rows
 from ddd.experiment.review import REVIEW_COLUMNS
+from ddd.experiment.scoring import pair_kappa
 
 RULES = ("majority", "any")
 
@@ -93,13 +93,7 @@ def decisions(reviews: pd.DataFrame) -> pd.DataFrame:
 def pairwise_kappa(reviews: pd.DataFrame) -> pd.DataFrame:
     """Cohen's kappa of every two reviewers over all (item, candidate) decisions:
     reviewer_a, reviewer_b, agreement (c_obs), c_exp, kappa (NaN where undefined)."""
-    table = decisions(reviews)
-    result = consistency.kappa_matrix(table.to_numpy())
-    a, b = np.triu_indices(len(table), k=1)
-    names = table.index.to_numpy()
-    return pd.DataFrame({"reviewer_a": names[a], "reviewer_b": names[b],
-                         "agreement": result.c_obs[a, b], "c_exp": result.c_exp[a, b],
-                         "kappa": result.kappa[a, b]})
+    return pair_kappa(decisions(reviews), "reviewer").rename(columns={"c_obs": "agreement"})
 
 
 def fleiss_kappa(reviews: pd.DataFrame) -> float:

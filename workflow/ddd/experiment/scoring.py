@@ -97,16 +97,21 @@ def subject_scores(responses: pd.DataFrame) -> pd.DataFrame:
                                  "median_rt_ms", "p_value"]]
 
 
-def subject_kappa(responses: pd.DataFrame) -> pd.DataFrame:
-    """Error consistency of every two subjects over the pairs (ddd.analysis.consistency):
-    subject_a, subject_b, c_obs, c_exp, kappa (NaN where both are all right or all wrong)."""
-    right = correctness(responses)
-    result = consistency.kappa_matrix(right.to_numpy())
-    a, b = np.triu_indices(len(right), k=1)
-    names = right.index.to_numpy()
-    return pd.DataFrame({"subject_a": names[a], "subject_b": names[b],
+def pair_kappa(table: pd.DataFrame, who: str) -> pd.DataFrame:
+    """Kappa of every two rows of a boolean table (people x decisions; ddd.analysis.
+    consistency): {who}_a, {who}_b, c_obs, c_exp, kappa (NaN where undefined)."""
+    result = consistency.kappa_matrix(table.to_numpy())
+    a, b = np.triu_indices(len(table), k=1)
+    names = table.index.to_numpy()
+    return pd.DataFrame({f"{who}_a": names[a], f"{who}_b": names[b],
                          "c_obs": result.c_obs[a, b], "c_exp": result.c_exp[a, b],
                          "kappa": result.kappa[a, b]})
+
+
+def subject_kappa(responses: pd.DataFrame) -> pd.DataFrame:
+    """Error consistency of every two subjects over the pairs: subject_a, subject_b,
+    c_obs, c_exp, kappa (NaN where both are all right or all wrong)."""
+    return pair_kappa(correctness(responses), "subject")
 
 
 def _spread(values: pd.Series) -> dict[str, float]:
